@@ -1,0 +1,158 @@
+package dev.sessionfilter;
+
+import dev.sessionfilter.config.ConfigReader;
+import dev.sessionfilter.config.ConfigSources;
+import dev.sessionfilter.config.RedisConfig;
+import dev.sessionfilter.config.SessionConfig;
+import dev.sessionfilter.crypto.Keysets;
+import dev.sessionfilter.crypto.Sealer;
+import dev.sessionfilter.internal.RedisConnections;
+import dev.sessionfilter.session.Listeners;
+import dev.sessionfilter.session.SessionEngine;
+import dev.sessionfilter.store.RedisApi;
+import dev.sessionfilter.store.ResilientSessionStore;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpSessionAttributeListener;
+import jakarta.servlet.http.HttpSessionIdListener;
+import jakarta.servlet.http.HttpSessionListener;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.security.GeneralSecurityException;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Serves every {@code request.getSession()} of the application from Redis, encrypted. Map it first, on
+ * {@code /*}, for the REQUEST, FORWARD, INCLUDE, ERROR and ASYNC dispatchers. Settings: docs/configuration.md.
+ */
+public final class SessionFilter implements Filter {
+    private static final System.Logger LOG = System.getLogger("dev.sessionfilter");
+    /** Servlet-context attribute holding the running {@link SessionEngine}, for the other components. */
+    public static final String ENGINE_ATTRIBUTE = "dev.sessionfilter.SessionEngine";
+
+    private SessionEngine engine;
+    private ResilientSessionStore store;
+    private ServletContext context;
+    private List<String> exclude = List.of();
+
+    @Override
+    public void init(FilterConfig filterConfig) throws ServletException {
+        context = filterConfig.getServletContext();
+        ConfigReader r = new ConfigReader(ConfigSources.of(filterConfig::getInitParameter,
+                Collections.list(filterConfig.getInitParameterNames()), context::getInitParameter,
+                Collections.list(context.getInitParameterNames())));
+        RedisConfig redis = RedisConfig.read(r);
+        Integer containerTimeout = null;
+        try {
+            containerTimeout = context.getSessionTimeout();
+        } catch (UnsupportedOperationException | IllegalStateException e) {
+            // not available in this container: use the default
+        }
+        SessionConfig config = SessionConfig.read(r, context.getContextPath(), containerTimeout);
+        Sealer sealer = null;
+        if (config.keyset() != null) {
+            try {
+                sealer = new Sealer(Keysets.aead(Keysets.parse(config.keyset())));
+            } catch (GeneralSecurityException | RuntimeException e) {
+                r.problem("Cannot load the session keyset from " + config.keysetSource() + ": " + e.getMessage()
+                        + "; expected a Tink JSON keyset with an enabled primary AES-256-GCM key, or 64 hex digits. "
+                        + "Create one with `java -jar sessionfilter.jar keyset new` (docs/security.md). "
+                        + "Keyset contents are never logged.");
+            }
+        }
+        Listeners listeners = new Listeners();
+        ClassLoader loader = context.getClassLoader();
+        for (String name : config.listeners()) {
+            try {
+                Object l = Class.forName(name, true, loader).getDeclaredConstructor().newInstance();
+                if (!(l instanceof HttpSessionListener || l instanceof HttpSessionAttributeListener
+                        || l instanceof HttpSessionIdListener)) {
+                    r.problem("`sessionfilter.listeners` names " + name + ", which implements no session listener "
+                            + "interface; expected HttpSessionListener, HttpSessionAttributeListener or HttpSessionIdListener");
+                } else {
+                    listeners.add(l);
+                }
+            } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+                r.problem("`sessionfilter.listeners` names " + name + ", which cannot be instantiated ("
+                        + e.getClass().getSimpleName() + "); expected a public class with a public no-argument constructor");
+            }
+        }
+        try {
+            r.throwIfProblems();
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, e.getMessage());
+            throw new ServletException(e.getMessage(), e);
+        }
+        logConfiguration(config, redis, r.effective());
+        RedisApi api = RedisConnections.acquire(context, redis);
+        store = new ResilientSessionStore(config.namespace(), api,
+                config.failureMode() == SessionConfig.FailureMode.MEMORY);
+        engine = new SessionEngine(config, store, sealer, loader, context, listeners, System::currentTimeMillis);
+        exclude = config.exclude();
+        context.setAttribute(ENGINE_ATTRIBUTE, engine);
+    }
+
+    private static void logConfiguration(SessionConfig config, RedisConfig redis, Map<String, String> effective) {
+        StringBuilder sb = new StringBuilder(config.namespace()).append(" - sessionfilter starting; Redis: ")
+                .append(redis.describe());
+        int width = effective.keySet().stream().mapToInt(String::length).max().orElse(0);
+        for (Map.Entry<String, String> e : effective.entrySet()) {
+            sb.append("\n  ").append(String.format("%-" + width + "s", e.getKey())).append(" = ").append(e.getValue());
+        }
+        LOG.log(Level.INFO, sb.toString());
+    }
+
+    @Override
+    public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
+            throws IOException, ServletException {
+        if (!(request instanceof HttpServletRequest req) || !(response instanceof HttpServletResponse resp)
+                || excluded(req)) {
+            chain.doFilter(request, response);
+            return;
+        }
+        engine.filter(req, resp, chain);
+    }
+
+    private boolean excluded(HttpServletRequest req) {
+        if (exclude.isEmpty()) {
+            return false;
+        }
+        String uri = req.getRequestURI();
+        String ctx = req.getContextPath();
+        String path = uri.startsWith(ctx) ? uri.substring(ctx.length()) : uri;
+        for (String p : exclude) {
+            if (p.startsWith("*.")) {
+                if (path.endsWith(p.substring(1))) {
+                    return true;
+                }
+            } else if (p.endsWith("/*")) {
+                String prefix = p.substring(0, p.length() - 2);
+                if (path.equals(prefix) || path.startsWith(prefix + "/")) {
+                    return true;
+                }
+            } else if (path.equals(p)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void destroy() {
+        if (store != null) {
+            store.close();
+            RedisConnections.release(context);
+            context.removeAttribute(ENGINE_ATTRIBUTE);
+        }
+    }
+}

@@ -1,0 +1,182 @@
+package dev.sessionfilter.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The session filter's settings, parsed and validated once at {@code init()}.
+ *
+ * @param namespace        prefix of every Redis key
+ * @param idleTimeout      default idle timeout; zero means sessions never idle-expire
+ * @param absoluteTimeout  lifetime bound from creation; zero means none
+ * @param cookie           cookie settings
+ * @param serializationAllow extra packages or classes allowed as attribute values
+ * @param maxAttributeSize bytes of one serialized attribute
+ * @param maxSessionSize   bytes of all serialized attributes of one session
+ * @param failureMode      what to do while Redis is unreachable
+ * @param exclude          path patterns the filter ignores
+ * @param listeners        class names of session listeners to instantiate
+ * @param keysetSource     where the keyset came from (for messages), never its contents
+ * @param keyset           the keyset text: secret
+ */
+public record SessionConfig(String namespace, Duration idleTimeout, Duration absoluteTimeout, CookieConfig cookie,
+                            List<String> serializationAllow, long maxAttributeSize, long maxSessionSize,
+                            FailureMode failureMode, List<String> exclude, List<String> listeners,
+                            String keysetSource, String keyset) {
+
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(30);
+    public static final String DEFAULT_COOKIE_NAME = "SESSION";
+    public static final String HOST_PREFIX = "__Host-";
+
+    private static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9:_.\\-]{1,64}");
+    private static final Pattern COOKIE_TOKEN = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]{1,64}");
+    private static final Pattern PATTERN = Pattern.compile("(/[^*]*(/\\*)?|\\*\\.[^/*]+|/\\*)");
+    private static final Pattern JAVA_NAME = Pattern.compile("[\\p{L}_$][\\p{L}\\p{N}_$]*(\\.[\\p{L}_$][\\p{L}\\p{N}_$]*)*(\\.\\*)?");
+
+    public enum FailureMode { MEMORY, FAIL }
+
+    public enum Secure { AUTO, TRUE, FALSE }
+
+    /**
+     * @param name     configured name, or null for the default ({@code SESSION}, or {@code __Host-SESSION} when
+     *                 the cookie is Secure, Path {@code /} and has no Domain)
+     * @param secure   auto: Secure when the request is secure
+     * @param sameSite Strict, Lax or None
+     * @param path     cookie Path
+     * @param domain   cookie Domain or null
+     */
+    public record CookieConfig(String name, Secure secure, String sameSite, String path, String domain) {
+        /** The cookie name for a request that is (or is not) secure. */
+        public String nameFor(boolean secureCookie) {
+            if (name != null) {
+                return name;
+            }
+            return secureCookie && "/".equals(path) && domain == null ? HOST_PREFIX + DEFAULT_COOKIE_NAME
+                    : DEFAULT_COOKIE_NAME;
+        }
+
+        public boolean isSecure(boolean requestSecure) {
+            return switch (secure) {
+                case TRUE -> true;
+                case FALSE -> false;
+                case AUTO -> requestSecure;
+            };
+        }
+    }
+
+    /**
+     * Reads and validates the session settings.
+     *
+     * @param contextPath          the application's context path ("" for ROOT)
+     * @param containerTimeoutMins {@code ServletContext.getSessionTimeout()}, the web.xml value, or null
+     */
+    public static SessionConfig read(ConfigReader r, String contextPath, Integer containerTimeoutMins) {
+        String ns = r.string(Setting.NAMESPACE);
+        if (ns == null) {
+            ns = defaultNamespace(contextPath);
+        } else if (!NAMESPACE.matcher(ns).matches()) {
+            r.fail(Setting.NAMESPACE, ns, "1 to 64 characters from A-Z a-z 0-9 : _ . - (no braces, no spaces)");
+        }
+
+        String fallback;
+        if (containerTimeoutMins == null) {
+            fallback = "30m";
+        } else if (containerTimeoutMins <= 0) {
+            fallback = "0";
+        } else {
+            fallback = containerTimeoutMins + "m";
+        }
+        Duration idle = r.duration(Setting.TIMEOUT, fallback);
+        Duration absolute = r.duration(Setting.ABSOLUTE_TIMEOUT, null);
+
+        String cookieName = r.string(Setting.COOKIE_NAME);
+        if (cookieName != null && !COOKIE_TOKEN.matcher(cookieName).matches()) {
+            r.fail(Setting.COOKIE_NAME, cookieName, "a cookie name token (letters, digits, - _ . and no spaces)");
+        }
+        Secure secure = Secure.valueOf(r.choice(Setting.COOKIE_SECURE, "auto", "true", "false")
+                .toUpperCase(java.util.Locale.ROOT));
+        String sameSite = r.choice(Setting.COOKIE_SAME_SITE, "Strict", "Lax", "None");
+        String path = r.string(Setting.COOKIE_PATH);
+        if (path == null) {
+            path = contextPath == null || contextPath.isEmpty() ? "/" : contextPath;
+        } else if (!path.startsWith("/") || path.contains(";") || path.chars().anyMatch(Character::isWhitespace)) {
+            r.fail(Setting.COOKIE_PATH, path, "a path starting with / without ; or spaces");
+        }
+        String domain = r.string(Setting.COOKIE_DOMAIN);
+        if (domain != null && (domain.isBlank() || !domain.matches("[A-Za-z0-9.\\-]+"))) {
+            r.fail(Setting.COOKIE_DOMAIN, domain, "a host name such as example.com");
+        }
+        if ("None".equals(sameSite) && secure == Secure.FALSE) {
+            r.problem("`" + Setting.COOKIE_SAME_SITE.key() + "` is None but `" + Setting.COOKIE_SECURE.key()
+                    + "` is false; browsers drop SameSite=None cookies that are not Secure: expected secure auto or true");
+        }
+        if (cookieName != null && cookieName.startsWith(HOST_PREFIX)
+                && (secure != Secure.TRUE || !"/".equals(path) || domain != null)) {
+            r.problem("`" + Setting.COOKIE_NAME.key() + "` is `" + cookieName + "`, but a __Host- cookie must be Secure "
+                    + "(cookie.secure=true), have Path / and no Domain; expected those settings or another name");
+        }
+
+        List<String> allow = r.list(Setting.SERIALIZATION_ALLOW);
+        for (String a : allow) {
+            if (!JAVA_NAME.matcher(a).matches()) {
+                r.fail(Setting.SERIALIZATION_ALLOW, r.string(Setting.SERIALIZATION_ALLOW),
+                        "a comma list of Java package or class names (e.g. com.example.cart, com.example.User)");
+                break;
+            }
+        }
+        long maxAttr = r.size(Setting.MAX_ATTRIBUTE_SIZE);
+        long maxSession = r.size(Setting.MAX_SESSION_SIZE);
+        if (maxAttr > 0 && maxSession > 0 && maxAttr > maxSession) {
+            r.problem("`" + Setting.MAX_ATTRIBUTE_SIZE.key() + "` (" + maxAttr + " bytes) is larger than `"
+                    + Setting.MAX_SESSION_SIZE.key() + "` (" + maxSession + " bytes); expected attribute <= session size");
+        }
+        if (maxSession > 512L * 1024 * 1024) {
+            r.fail(Setting.MAX_SESSION_SIZE, r.string(Setting.MAX_SESSION_SIZE), "at most 512MiB (Redis' value limit)");
+        }
+        FailureMode failure = FailureMode.valueOf(r.choice(Setting.ON_REDIS_FAILURE, "memory", "fail")
+                .toUpperCase(java.util.Locale.ROOT));
+        List<String> exclude = r.list(Setting.EXCLUDE);
+        for (String e : exclude) {
+            if (!PATTERN.matcher(e).matches()) {
+                r.fail(Setting.EXCLUDE, r.string(Setting.EXCLUDE),
+                        "a comma list of servlet url-patterns: /path, /prefix/* or *.ext");
+                break;
+            }
+        }
+        List<String> listeners = r.list(Setting.LISTENERS);
+        for (String l : listeners) {
+            if (!JAVA_NAME.matcher(l).matches() || l.endsWith(".*")) {
+                r.fail(Setting.LISTENERS, r.string(Setting.LISTENERS), "a comma list of listener class names");
+                break;
+            }
+        }
+        String keyset = r.secret(Setting.KEYSET, Setting.KEYSET_FILE);
+        String keysetSource = r.isSet(Setting.KEYSET_FILE)
+                ? r.source(Setting.KEYSET_FILE) + " (" + r.string(Setting.KEYSET_FILE) + ")"
+                : r.source(Setting.KEYSET);
+        if (keyset == null && !r.isSet(Setting.KEYSET_FILE) && !r.isSet(Setting.KEYSET)) {
+            r.problem("`" + Setting.KEYSET.key() + "` is required: set the environment variable "
+                    + Setting.KEYSET.envName() + " or `" + Setting.KEYSET_FILE.key()
+                    + "` to a Tink JSON keyset (create one with `java -jar sessionfilter.jar keyset new`, docs/security.md)");
+        }
+        return new SessionConfig(ns, idle == null ? DEFAULT_IDLE_TIMEOUT : idle,
+                absolute == null ? Duration.ofHours(12) : absolute,
+                new CookieConfig(cookieName, secure, sameSite, path, domain), allow, maxAttr, maxSession,
+                failure, exclude, listeners, keysetSource, keyset);
+    }
+
+    /** {@code sessionfilter:shop} for context path {@code /shop}, {@code sessionfilter:ROOT} for the root app. */
+    static String defaultNamespace(String contextPath) {
+        String p = contextPath == null || contextPath.isEmpty() || "/".equals(contextPath) ? "ROOT"
+                : contextPath.substring(1).replaceAll("[^A-Za-z0-9_.\\-]", "_");
+        String ns = "sessionfilter:" + p;
+        return ns.length() > 64 ? ns.substring(0, 64) : ns;
+    }
+
+    @Override
+    public String toString() {
+        return "SessionConfig[namespace=" + namespace + ", idleTimeout=" + idleTimeout + ", absoluteTimeout="
+                + absoluteTimeout + ", cookie=" + cookie + ", failureMode=" + failureMode + ", keyset=<masked>]";
+    }
+}

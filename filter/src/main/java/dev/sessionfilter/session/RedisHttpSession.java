@@ -1,0 +1,495 @@
+package dev.sessionfilter.session;
+
+import dev.sessionfilter.store.Delta;
+import dev.sessionfilter.store.SessionKey;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.http.HttpSession;
+import jakarta.servlet.http.HttpSessionActivationListener;
+import jakarta.servlet.http.HttpSessionBindingEvent;
+import jakarta.servlet.http.HttpSessionBindingListener;
+import jakarta.servlet.http.HttpSessionEvent;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One session as one request sees it. Attributes are opened and decoded only when read; at commit only
+ * changed fields are written (values mutated in place are found by re-encoding the ones that were read).
+ * Synchronized: async work may use it from other threads.
+ */
+final class RedisHttpSession implements HttpSession {
+    /** Bytes Tink and our framing add to a value: approximates the serialized size of unread attributes. */
+    private static final int SEAL_OVERHEAD = 5 + 12 + 16 + 4;
+
+    private final SessionEngine engine;
+    private SessionKey key;
+    private final boolean isNew;
+    private final long creationTime;
+    private final long accessedAt;
+    private int maxInactive;
+    private long storedLastAccess;
+    private Map<String, byte[]> stored;
+    private final Map<String, Attr> attrs = new LinkedHashMap<>();
+    private final Set<String> removedFields = new HashSet<>();
+    private boolean metaDirty;
+    private boolean persisted;
+    private boolean invalid;
+    private boolean gone;
+
+    private static final class Attr {
+        final String name;
+        String field;
+        byte[] original; // JSON as stored, null when new in this request
+        byte[] json;     // JSON of the current value when known
+        Object value;
+        boolean decoded;
+        boolean dirty;
+
+        Attr(String name, String field) {
+            this.name = name;
+            this.field = field;
+        }
+    }
+
+    RedisHttpSession(SessionEngine engine, SessionKey key, boolean isNew, long creationTime, int maxInactive,
+                     long storedLastAccess, Map<String, byte[]> stored, long now) {
+        this.engine = engine;
+        this.key = key;
+        this.isNew = isNew;
+        this.creationTime = creationTime;
+        this.maxInactive = maxInactive;
+        this.storedLastAccess = storedLastAccess;
+        this.stored = stored;
+        this.accessedAt = now;
+        this.persisted = !isNew;
+        this.metaDirty = isNew;
+    }
+
+    SessionKey key() {
+        return key;
+    }
+
+    synchronized boolean isValid() {
+        return !invalid;
+    }
+
+    // ---- HttpSession -------------------------------------------------------------------------------------
+
+    @Override
+    public synchronized long getCreationTime() {
+        check();
+        return creationTime;
+    }
+
+    @Override
+    public synchronized String getId() {
+        return key.id();
+    }
+
+    @Override
+    public synchronized long getLastAccessedTime() {
+        check();
+        return accessedAt;
+    }
+
+    @Override
+    public ServletContext getServletContext() {
+        return engine.servletContext;
+    }
+
+    @Override
+    public synchronized void setMaxInactiveInterval(int interval) {
+        int v = interval <= 0 ? -1 : interval;
+        if (v != maxInactive) {
+            maxInactive = v;
+            metaDirty = true;
+        }
+    }
+
+    @Override
+    public synchronized int getMaxInactiveInterval() {
+        return maxInactive;
+    }
+
+    @Override
+    public synchronized Object getAttribute(String name) {
+        check();
+        Attr a = attr(name);
+        return a == null ? null : value(a);
+    }
+
+    @Override
+    public synchronized Enumeration<String> getAttributeNames() {
+        check();
+        materializeAll();
+        return Collections.enumeration(new ArrayList<>(attrs.keySet()));
+    }
+
+    @Override
+    public void setAttribute(String name, Object value) {
+        if (name == null) {
+            throw new IllegalArgumentException("attribute name must not be null");
+        }
+        if (value == null) {
+            removeAttribute(name);
+            return;
+        }
+        byte[] json;
+        Object old;
+        boolean existed;
+        synchronized (this) {
+            check();
+            try {
+                json = engine.codec.encode(value);
+            } catch (AttributeCodec.NotAllowed e) {
+                engine.refused.incrementAndGet();
+                throw new IllegalArgumentException("sessionfilter: cannot store attribute '" + name + "': "
+                        + e.getMessage(), e);
+            }
+            checkSize(name, json.length);
+            Attr a = attr(name);
+            existed = a != null;
+            old = existed && needsOldValue(a) ? value(a) : null;
+            if (a == null) {
+                a = new Attr(name, key.attributeField(name));
+                attrs.put(name, a);
+            }
+            removedFields.remove(a.field);
+            a.json = json;
+            a.value = value;
+            a.decoded = true;
+            a.dirty = true;
+        }
+        if (value instanceof HttpSessionBindingListener l && value != old) {
+            Listeners.run(() -> l.valueBound(new HttpSessionBindingEvent(this, name, value)));
+        }
+        if (old instanceof HttpSessionBindingListener l && old != value) {
+            Listeners.run(() -> l.valueUnbound(new HttpSessionBindingEvent(this, name, old)));
+        }
+        if (existed) {
+            engine.listeners.replaced(this, name, old);
+        } else {
+            engine.listeners.added(this, name, value);
+        }
+    }
+
+    @Override
+    public void removeAttribute(String name) {
+        Object old;
+        synchronized (this) {
+            check();
+            Attr a = attr(name);
+            if (a == null) {
+                return;
+            }
+            old = needsOldValue(a) ? value(a) : null;
+            attrs.remove(name);
+            if (a.original != null || stored.containsKey(a.field)) {
+                removedFields.add(a.field);
+            }
+        }
+        if (old instanceof HttpSessionBindingListener l) {
+            Listeners.run(() -> l.valueUnbound(new HttpSessionBindingEvent(this, name, old)));
+        }
+        engine.listeners.removed(this, name, old);
+    }
+
+    @Override
+    public void invalidate() {
+        synchronized (this) {
+            check();
+        }
+        engine.listeners.destroyed(this);
+        List<Map.Entry<String, Object>> unbound = new ArrayList<>();
+        synchronized (this) {
+            if (invalid) {
+                return;
+            }
+            materializeAll();
+            for (Attr a : attrs.values()) {
+                if (needsOldValue(a)) {
+                    unbound.add(Map.entry(a.name, value(a)));
+                }
+            }
+            invalid = true;
+            if (persisted) {
+                engine.store.delete(key);
+            }
+        }
+        for (Map.Entry<String, Object> e : unbound) {
+            if (e.getValue() instanceof HttpSessionBindingListener l) {
+                Listeners.run(() -> l.valueUnbound(new HttpSessionBindingEvent(this, e.getKey(), e.getValue())));
+            }
+            engine.listeners.removed(this, e.getKey(), e.getValue());
+        }
+    }
+
+    @Override
+    public synchronized boolean isNew() {
+        check();
+        return isNew;
+    }
+
+    // ---- commit ------------------------------------------------------------------------------------------
+
+    /**
+     * Writes what changed: one round trip, or none when nothing changed and the idle expiry is fresh enough.
+     * After the session was invalidated or deleted elsewhere nothing is written.
+     */
+    synchronized void commit() {
+        if (invalid || gone) {
+            return;
+        }
+        long now = engine.now();
+        long ttl = ttlMillis(now);
+        if (ttl < 0) {
+            return; // past its absolute timeout: let it die
+        }
+        Map<String, byte[]> set = new HashMap<>();
+        for (Attr a : attrs.values()) {
+            if (!a.decoded && !a.dirty) {
+                continue;
+            }
+            byte[] json = a.json;
+            if (a.decoded && !AttributeCodec.immutable(a.value)) {
+                if (a.value instanceof HttpSessionActivationListener l) {
+                    Listeners.run(() -> l.sessionWillPassivate(new HttpSessionEvent(this)));
+                }
+                try {
+                    json = engine.codec.encode(a.value);
+                } catch (RuntimeException e) {
+                    engine.warnOnce("encode", key, "attribute value could no longer be encoded after an in-place "
+                            + "change (" + e.getClass().getSimpleName() + "); keeping the stored value");
+                    continue;
+                }
+            }
+            if (a.dirty || !Arrays.equals(json, a.original)) {
+                set.put(a.field, engine.sealAttribute(key, a.field, a.name, json));
+                a.json = json;
+            }
+        }
+        boolean refresh = !persisted || now - storedLastAccess >= refreshIntervalMillis();
+        if (set.isEmpty() && removedFields.isEmpty() && !metaDirty && !refresh) {
+            return;
+        }
+        if (metaDirty || !persisted) {
+            set.put(SessionKey.META, engine.sealMeta(key, creationTime, maxInactive));
+        }
+        set.put(SessionKey.LAST_ACCESS, engine.sealLastAccess(key, now));
+        boolean ok = engine.store.commit(key, new Delta(!persisted, set, removedFields, ttl));
+        if (!ok) {
+            gone = true; // invalidated or expired meanwhile: invalidate wins
+            return;
+        }
+        engine.committed.incrementAndGet();
+        persisted = true;
+        metaDirty = false;
+        storedLastAccess = now;
+        removedFields.clear();
+        for (Attr a : attrs.values()) {
+            if (a.json != null && (a.dirty || a.decoded)) {
+                a.original = a.json;
+                a.dirty = false;
+            }
+        }
+    }
+
+    /** Moves the session to a new id: written under the new key, then the old key is deleted. */
+    void changeId(String newId) {
+        String oldId;
+        synchronized (this) {
+            check();
+            oldId = key.id();
+            materializeAll();
+            SessionKey newKey = engine.key(newId);
+            boolean wasPersisted = persisted && !gone;
+            SessionKey oldKey = key;
+            key = newKey;
+            for (Attr a : attrs.values()) {
+                a.field = newKey.attributeField(a.name);
+                a.dirty = true;
+                if (a.json == null) {
+                    a.json = a.original;
+                }
+            }
+            stored = Map.of();
+            removedFields.clear();
+            persisted = false;
+            gone = false;
+            metaDirty = true;
+            if (wasPersisted) {
+                commit();
+                engine.store.delete(oldKey);
+            }
+        }
+        engine.listeners.idChanged(this, oldId);
+    }
+
+    /** Milliseconds for the key's expiry: the sooner of idle and absolute expiry; 0 = never; -1 = expired. */
+    private long ttlMillis(long now) {
+        long idle = maxInactive > 0 ? maxInactive * 1000L : 0;
+        long absMs = engine.config.absoluteTimeout().toMillis();
+        long abs = 0;
+        if (absMs > 0) {
+            abs = creationTime + absMs - now;
+            if (abs <= 0) {
+                return -1;
+            }
+        }
+        if (idle == 0) {
+            return abs;
+        }
+        return abs == 0 ? idle : Math.min(idle, abs);
+    }
+
+    /** Last-access time is rewritten at most once per tenth of the timeout. */
+    private long refreshIntervalMillis() {
+        long base = maxInactive > 0 ? maxInactive * 1000L : engine.config.absoluteTimeout().toMillis();
+        if (base <= 0) {
+            base = 3_600_000L;
+        }
+        return Math.max(1000L, base / 10);
+    }
+
+    // ---- internals ---------------------------------------------------------------------------------------
+
+    private void check() {
+        if (invalid) {
+            throw new IllegalStateException("session has been invalidated");
+        }
+    }
+
+    private Attr attr(String name) {
+        Attr a = attrs.get(name);
+        if (a != null) {
+            return a;
+        }
+        String field = key.attributeField(name);
+        if (removedFields.contains(field)) {
+            return null;
+        }
+        byte[] sealed = stored.get(field);
+        if (sealed == null) {
+            return null;
+        }
+        Object[] opened = engine.openAttribute(key, field, sealed);
+        if (opened == null || !name.equals(opened[0])) {
+            return null;
+        }
+        a = new Attr(name, field);
+        a.original = (byte[]) opened[1];
+        a.json = a.original;
+        attrs.put(name, a);
+        return a;
+    }
+
+    private Object value(Attr a) {
+        if (!a.decoded) {
+            try {
+                a.value = engine.codec.decode(a.json);
+            } catch (IllegalArgumentException e) {
+                engine.warnOnce("decode", key, "a stored attribute could not be decoded (" + e.getMessage()
+                        + "); treating it as absent");
+                attrs.remove(a.name);
+                return null;
+            }
+            a.decoded = true;
+            if (a.value instanceof HttpSessionActivationListener l) {
+                Listeners.run(() -> l.sessionDidActivate(new HttpSessionEvent(this)));
+            }
+        }
+        return a.value;
+    }
+
+    /** Opens every stored attribute (names are only inside the sealed values). */
+    private void materializeAll() {
+        for (Map.Entry<String, byte[]> e : stored.entrySet()) {
+            String field = e.getKey();
+            if (!field.startsWith(SessionKey.ATTRIBUTE_PREFIX) || removedFields.contains(field)) {
+                continue;
+            }
+            boolean known = false;
+            for (Attr a : attrs.values()) {
+                if (a.field.equals(field)) {
+                    known = true;
+                    break;
+                }
+            }
+            if (known) {
+                continue;
+            }
+            Object[] opened = engine.openAttribute(key, field, e.getValue());
+            if (opened == null) {
+                continue;
+            }
+            String name = (String) opened[0];
+            if (!field.equals(key.attributeField(name)) || attrs.containsKey(name)) {
+                continue;
+            }
+            Attr a = new Attr(name, field);
+            a.original = (byte[]) opened[1];
+            a.json = a.original;
+            attrs.put(name, a);
+        }
+    }
+
+    /** The old value must be decoded to notify a binding listener or attribute listeners. */
+    private boolean needsOldValue(Attr a) {
+        if (a.decoded) {
+            return true;
+        }
+        if (engine.listeners.hasAttributeListeners()) {
+            return true;
+        }
+        String type = engine.codec.typeName(a.json);
+        if (type == null) {
+            return false;
+        }
+        try {
+            Class<?> c = Class.forName(type, false, engine.servletContext == null
+                    ? Thread.currentThread().getContextClassLoader() : engine.servletContext.getClassLoader());
+            return HttpSessionBindingListener.class.isAssignableFrom(c);
+        } catch (ClassNotFoundException | RuntimeException | LinkageError e) {
+            return false;
+        }
+    }
+
+    private void checkSize(String name, int size) {
+        if (size > engine.config.maxAttributeSize()) {
+            engine.refused.incrementAndGet();
+            throw new IllegalArgumentException("sessionfilter: attribute '" + name + "' is " + size
+                    + " bytes serialized, more than sessionfilter.maxAttributeSize (" + engine.config.maxAttributeSize()
+                    + " bytes)");
+        }
+        long total = size;
+        String field = key.attributeField(name);
+        Set<String> counted = new HashSet<>();
+        for (Attr a : attrs.values()) {
+            counted.add(a.field);
+            if (!a.name.equals(name) && a.json != null) {
+                total += a.json.length;
+            }
+        }
+        for (Map.Entry<String, byte[]> e : stored.entrySet()) {
+            String f = e.getKey();
+            if (f.startsWith(SessionKey.ATTRIBUTE_PREFIX) && !counted.contains(f) && !f.equals(field)
+                    && !removedFields.contains(f)) {
+                total += Math.max(0, e.getValue().length - SEAL_OVERHEAD);
+            }
+        }
+        if (total > engine.config.maxSessionSize()) {
+            engine.refused.incrementAndGet();
+            throw new IllegalArgumentException("sessionfilter: attribute '" + name + "' would make the session "
+                    + total + " bytes serialized, more than sessionfilter.maxSessionSize ("
+                    + engine.config.maxSessionSize() + " bytes)");
+        }
+    }
+}

@@ -1,0 +1,447 @@
+package dev.sessionfilter.session;
+
+import dev.sessionfilter.config.SessionConfig;
+import dev.sessionfilter.store.RedisUnavailableException;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.Cookie;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
+import jakarta.servlet.http.HttpSession;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.lang.System.Logger.Level;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The session state of one request, shared by every dispatch of it (forward, include, error, async): kept as
+ * a request attribute so each re-entry of the filter sees the same session. The session is loaded on first
+ * use (a request that never asks costs no Redis command) and committed when the outermost dispatch ends,
+ * when async work completes, or just before the response is committed, whichever comes first.
+ */
+final class RequestSessions {
+    static final String ATTRIBUTE = RequestSessions.class.getName();
+    /** Cookie values we even look up: 43 base64url characters; at most this many candidates per request. */
+    private static final int MAX_CANDIDATES = 3;
+
+    private final SessionEngine engine;
+    private final HttpServletRequest request;
+    private final HttpServletResponse response;
+    int depth;
+    private boolean resolved;
+    private String requestedId;
+    private boolean requestedValid;
+    private RedisHttpSession current;
+    private boolean asyncListening;
+
+    RequestSessions(SessionEngine engine, HttpServletRequest request, HttpServletResponse response) {
+        this.engine = engine;
+        this.request = request;
+        this.response = response;
+        this.requestedId = null;
+    }
+
+    /** Whether one of our wrappers is already in this request's wrapper chain. */
+    boolean wraps(jakarta.servlet.ServletRequest req) {
+        while (req instanceof jakarta.servlet.ServletRequestWrapper w) {
+            if (req instanceof Request r && r.owner() == this) {
+                return true;
+            }
+            req = w.getRequest();
+        }
+        return false;
+    }
+
+    HttpServletRequest wrap(HttpServletRequest req) {
+        return new Request(req);
+    }
+
+    HttpServletResponse wrap(HttpServletResponse resp) {
+        return new Response(resp);
+    }
+
+    // ---- session lookup ----------------------------------------------------------------------------------
+
+    private synchronized void resolve() {
+        if (resolved) {
+            return;
+        }
+        List<String> candidates = new ArrayList<>(1);
+        Cookie[] cookies = request.getCookies();
+        String name = cookieName();
+        if (cookies != null) {
+            for (Cookie c : cookies) {
+                if (name.equals(c.getName()) && SessionEngine.wellFormedId(c.getValue())
+                        && !candidates.contains(c.getValue()) && candidates.size() < MAX_CANDIDATES) {
+                    candidates.add(c.getValue());
+                }
+            }
+        }
+        resolved = true; // before loading: a failed load is not retried within the request
+        if (!candidates.isEmpty()) {
+            requestedId = candidates.get(0);
+        }
+        for (String id : candidates) {
+            RedisHttpSession s = engine.load(id);
+            if (s != null) {
+                requestedId = id;
+                requestedValid = true;
+                current = s;
+                return;
+            }
+        }
+    }
+
+    synchronized HttpSession getSession(boolean create) {
+        if (current != null && current.isValid()) {
+            return current;
+        }
+        if (current == null) {
+            resolve();
+            if (current != null) {
+                return current;
+            }
+        }
+        if (!create) {
+            return null;
+        }
+        if (response.isCommitted()) {
+            throw new IllegalStateException("cannot create a session after the response has been committed");
+        }
+        current = engine.create();
+        writeCookie(current.getId(), false);
+        engine.listeners.created(current);
+        return current;
+    }
+
+    synchronized String changeSessionId() {
+        HttpSession s = getSession(false);
+        if (s == null) {
+            throw new IllegalStateException("there is no session associated with this request");
+        }
+        String newId = engine.newId();
+        current.changeId(newId);
+        writeCookie(newId, false);
+        return newId;
+    }
+
+    synchronized boolean isRequestedSessionIdValid() {
+        resolve();
+        return requestedValid && current != null && current.isValid() && current.getId().equals(requestedId);
+    }
+
+    synchronized String requestedSessionId() {
+        resolve();
+        return requestedId;
+    }
+
+    /** Writes the session's changes; called once the request (or its async work) is done. */
+    synchronized void commit() {
+        RedisHttpSession s = current;
+        if (s == null) {
+            return;
+        }
+        if (!s.isValid()) {
+            if (requestedId != null && !response.isCommitted()) {
+                writeCookie("", true);
+            }
+            return;
+        }
+        s.commit();
+    }
+
+    /** Commit early (before the response goes out), swallowing a Redis outage: the response must not fail. */
+    void commitBeforeResponse() {
+        try {
+            commit();
+        } catch (RedisUnavailableException e) {
+            SessionEngine.LOG.log(Level.WARNING, engine.config.namespace()
+                    + " - session could not be saved before the response was sent: " + e.getMessage());
+        }
+    }
+
+    void listenForAsync(HttpServletRequest raw) {
+        synchronized (this) {
+            if (asyncListening) {
+                return;
+            }
+            asyncListening = true;
+        }
+        raw.getAsyncContext().addListener(new AsyncListener() {
+            @Override
+            public void onComplete(AsyncEvent event) {
+                commitBeforeResponse();
+            }
+
+            @Override
+            public void onTimeout(AsyncEvent event) {
+                // completion follows
+            }
+
+            @Override
+            public void onError(AsyncEvent event) {
+                // completion follows
+            }
+
+            @Override
+            public void onStartAsync(AsyncEvent event) {
+                event.getAsyncContext().addListener(this);
+            }
+        });
+    }
+
+    // ---- cookies -----------------------------------------------------------------------------------------
+
+    private boolean secureCookie() {
+        return engine.config.cookie().isSecure(request.isSecure());
+    }
+
+    private String cookieName() {
+        return engine.config.cookie().nameFor(secureCookie());
+    }
+
+    private void writeCookie(String value, boolean clear) {
+        if (response.isCommitted()) {
+            SessionEngine.LOG.log(Level.WARNING, engine.config.namespace()
+                    + " - response already committed: the session cookie could not be " + (clear ? "cleared" : "set"));
+            return;
+        }
+        SessionConfig.CookieConfig c = engine.config.cookie();
+        StringBuilder sb = new StringBuilder(cookieName()).append('=').append(value)
+                .append("; Path=").append(c.path());
+        if (c.domain() != null) {
+            sb.append("; Domain=").append(c.domain());
+        }
+        if (clear) {
+            sb.append("; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT");
+        }
+        if (secureCookie()) {
+            sb.append("; Secure");
+        }
+        sb.append("; HttpOnly; SameSite=").append(c.sameSite());
+        response.addHeader("Set-Cookie", sb.toString());
+        if (!response.containsHeader("Cache-Control")) {
+            response.setHeader("Cache-Control", "no-store");
+        }
+    }
+
+    // ---- wrappers ----------------------------------------------------------------------------------------
+
+    private final class Request extends HttpServletRequestWrapper {
+        Request(HttpServletRequest request) {
+            super(request);
+        }
+
+        RequestSessions owner() {
+            return RequestSessions.this;
+        }
+
+        @Override
+        public HttpSession getSession(boolean create) {
+            return RequestSessions.this.getSession(create);
+        }
+
+        @Override
+        public HttpSession getSession() {
+            return RequestSessions.this.getSession(true);
+        }
+
+        @Override
+        public String changeSessionId() {
+            return RequestSessions.this.changeSessionId();
+        }
+
+        @Override
+        public boolean isRequestedSessionIdValid() {
+            return RequestSessions.this.isRequestedSessionIdValid();
+        }
+
+        @Override
+        public String getRequestedSessionId() {
+            return requestedSessionId();
+        }
+
+        @Override
+        public boolean isRequestedSessionIdFromCookie() {
+            return requestedSessionId() != null;
+        }
+
+        @Override
+        public boolean isRequestedSessionIdFromURL() {
+            return false;
+        }
+
+        @Override
+        public AsyncContext startAsync() {
+            // Keep our wrappers in the async context so async work sees the same session.
+            return startAsync(this, wrappedResponse != null ? wrappedResponse : response);
+        }
+    }
+
+    private HttpServletResponse wrappedResponse;
+
+    private final class Response extends HttpServletResponseWrapper {
+        private ServletOutputStream out;
+        private PrintWriter writer;
+        private long written;
+        private boolean overflowed;
+
+        Response(HttpServletResponse response) {
+            super(response);
+            wrappedResponse = this;
+        }
+
+        @Override
+        public String encodeURL(String url) {
+            return url; // never ;jsessionid=
+        }
+
+        @Override
+        public String encodeRedirectURL(String url) {
+            return url;
+        }
+
+        @Override
+        public void sendError(int sc) throws IOException {
+            commitBeforeResponse();
+            super.sendError(sc);
+        }
+
+        @Override
+        public void sendError(int sc, String msg) throws IOException {
+            commitBeforeResponse();
+            super.sendError(sc, msg);
+        }
+
+        @Override
+        public void sendRedirect(String location) throws IOException {
+            commitBeforeResponse();
+            super.sendRedirect(location);
+        }
+
+        @Override
+        public void flushBuffer() throws IOException {
+            commitBeforeResponse();
+            super.flushBuffer();
+        }
+
+        @Override
+        public ServletOutputStream getOutputStream() throws IOException {
+            if (out == null) {
+                out = new Output(super.getOutputStream());
+            }
+            return out;
+        }
+
+        @Override
+        public PrintWriter getWriter() throws IOException {
+            if (writer == null) {
+                Charset cs;
+                try {
+                    cs = Charset.forName(getCharacterEncoding());
+                } catch (RuntimeException e) {
+                    cs = StandardCharsets.ISO_8859_1;
+                }
+                PrintWriter real = super.getWriter();
+                // Count through our stream's logic by wrapping the container's writer.
+                writer = new PrintWriter(new CountingWriter(real, cs), false);
+            }
+            return writer;
+        }
+
+        /** Before the container flushes a full buffer, save the session: the client may act on the bytes. */
+        void beforeWrite(long n) {
+            written += n;
+            if (!overflowed && written >= Math.max(1, getBufferSize())) {
+                overflowed = true;
+                commitBeforeResponse();
+            }
+        }
+
+        private final class Output extends ServletOutputStream {
+            private final ServletOutputStream delegate;
+
+            Output(ServletOutputStream delegate) {
+                this.delegate = delegate;
+            }
+
+            @Override
+            public boolean isReady() {
+                return delegate.isReady();
+            }
+
+            @Override
+            public void setWriteListener(WriteListener listener) {
+                delegate.setWriteListener(listener);
+            }
+
+            @Override
+            public void write(int b) throws IOException {
+                beforeWrite(1);
+                delegate.write(b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                beforeWrite(len);
+                delegate.write(b, off, len);
+            }
+
+            @Override
+            public void flush() throws IOException {
+                commitBeforeResponse();
+                delegate.flush();
+            }
+
+            @Override
+            public void close() throws IOException {
+                commitBeforeResponse();
+                delegate.close();
+            }
+        }
+
+        private final class CountingWriter extends java.io.Writer {
+            private final PrintWriter delegate;
+            private final float bytesPerChar;
+
+            CountingWriter(PrintWriter delegate, Charset cs) {
+                this.delegate = delegate;
+                this.bytesPerChar = cs.newEncoder().averageBytesPerChar();
+            }
+
+            @Override
+            public void write(char[] cbuf, int off, int len) {
+                beforeWrite((long) Math.ceil(len * bytesPerChar));
+                delegate.write(cbuf, off, len);
+            }
+
+            @Override
+            public void write(String str, int off, int len) {
+                beforeWrite((long) Math.ceil(len * bytesPerChar));
+                delegate.write(str, off, len);
+            }
+
+            @Override
+            public void flush() {
+                commitBeforeResponse();
+                delegate.flush();
+            }
+
+            @Override
+            public void close() {
+                commitBeforeResponse();
+                delegate.close();
+            }
+        }
+    }
+
+}

@@ -1,0 +1,254 @@
+package dev.sessionfilter.session;
+
+import dev.sessionfilter.config.SessionConfig;
+import dev.sessionfilter.crypto.Sealer;
+import dev.sessionfilter.store.SessionKey;
+import dev.sessionfilter.store.SessionStore;
+import dev.sessionfilter.store.RedisUnavailableException;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import java.io.IOException;
+
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
+
+/**
+ * Everything one application's sessions share: settings, store, sealer, codec, listeners. Turns stored
+ * fields into {@link RedisHttpSession}s and back. Thread-safe.
+ */
+public final class SessionEngine {
+    static final System.Logger LOG = System.getLogger("dev.sessionfilter.session");
+    /** Opt-in DEBUG logger: logs where each session was created (silence it once you know). */
+    static final System.Logger CREATION_LOG = System.getLogger("dev.sessionfilter.session.creation");
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{43}");
+    private static final byte FORMAT = 1;
+
+    final SessionConfig config;
+    final SessionStore store;
+    final Sealer sealer;
+    final AttributeCodec codec;
+    final Listeners listeners;
+    final ServletContext servletContext;
+    private final SecureRandom random = new SecureRandom();
+    private final Clock clock;
+
+    final AtomicLong loaded = new AtomicLong();
+    final AtomicLong committed = new AtomicLong();
+    final AtomicLong refused = new AtomicLong();
+    private final Map<String, AtomicLong> warned = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Milliseconds since the epoch; replaceable in tests. */
+    public interface Clock {
+        long millis();
+    }
+
+    public SessionEngine(SessionConfig config, SessionStore store, Sealer sealer, ClassLoader loader,
+                         ServletContext servletContext, Listeners listeners, Clock clock) {
+        this.config = config;
+        this.store = store;
+        this.sealer = sealer;
+        this.codec = new AttributeCodec(config.serializationAllow(), loader);
+        this.listeners = listeners;
+        this.servletContext = servletContext;
+        this.clock = clock;
+    }
+
+    /**
+     * Runs the rest of the chain with the request's sessions served from the store. Re-entered for forward,
+     * include, error and async dispatches of the same request, which share its session.
+     */
+    public void filter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws IOException, ServletException {
+        RequestSessions state = (RequestSessions) request.getAttribute(RequestSessions.ATTRIBUTE);
+        if (state != null && state.wraps(request)) {
+            // A forward or include inside our own dispatch: the container kept our wrappers in place.
+            chain.doFilter(request, response);
+            return;
+        }
+        if (state == null) {
+            state = new RequestSessions(this, request, response);
+            request.setAttribute(RequestSessions.ATTRIBUTE, state);
+        }
+        HttpServletResponse wrappedResponse = state.wrap(response);
+        HttpServletRequest wrappedRequest = state.wrap(request);
+        state.depth++;
+        boolean failed = true;
+        try {
+            chain.doFilter(wrappedRequest, wrappedResponse);
+            failed = false;
+        } catch (IOException | ServletException | RuntimeException e) {
+            if (!unavailable(e, response)) {
+                throw e;
+            }
+        } finally {
+            state.depth--;
+            if (state.depth == 0) {
+                if (request.isAsyncStarted()) {
+                    state.listenForAsync(request);
+                } else {
+                    try {
+                        state.commit();
+                    } catch (RedisUnavailableException e) {
+                        if (!failed && !unavailable(e, response)) {
+                            throw e;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Answers 503 for a Redis outage in {@code fail} mode; false when the error is something else. */
+    private boolean unavailable(Exception e, HttpServletResponse response) throws IOException {
+        Throwable t = e;
+        while (t != null && !(t instanceof RedisUnavailableException)) {
+            t = t.getCause();
+        }
+        if (t == null) {
+            return false;
+        }
+        if (response.isCommitted()) {
+            LOG.log(Level.ERROR, config.namespace() + " - Redis unavailable after the response was committed", e);
+            return false;
+        }
+        response.reset();
+        response.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+        response.setHeader("Retry-After", "5");
+        response.setHeader("Cache-Control", "no-store");
+        response.setContentType("text/plain;charset=UTF-8");
+        response.getWriter().write("503 Service Unavailable: the session store is unreachable\n");
+        String reason = t.getMessage();
+        LOG.log(Level.WARNING, () -> config.namespace() + " - answered 503: " + reason);
+        return true;
+    }
+
+    long now() {
+        return clock.millis();
+    }
+
+    public SessionConfig config() {
+        return config;
+    }
+
+    public SessionStore store() {
+        return store;
+    }
+
+    /** Counters for health and metrics: sessions loaded, commits written, values refused. */
+    public long[] counters() {
+        return new long[] {loaded.get(), committed.get(), refused.get()};
+    }
+
+    /** A fresh 256-bit id, base64url: never one the client chose. */
+    String newId() {
+        byte[] b = new byte[32];
+        random.nextBytes(b);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+
+    static boolean wellFormedId(String id) {
+        return id != null && ID.matcher(id).matches();
+    }
+
+    SessionKey key(String id) {
+        return new SessionKey(config.namespace(), id);
+    }
+
+    /** Loads a session, or null when it is absent, expired or unreadable. One round trip. */
+    RedisHttpSession load(String id) {
+        SessionKey key = key(id);
+        Map<String, byte[]> fields = store.load(key);
+        if (fields == null) {
+            return null;
+        }
+        byte[] meta = open(key, SessionKey.META, fields.get(SessionKey.META));
+        if (meta == null || meta.length != 13 || meta[0] != FORMAT) {
+            warnOnce("unreadable", key, "a stored session could not be opened (garbage, truncated, or sealed with "
+                    + "a key not in the keyset); treating it as absent");
+            return null;
+        }
+        ByteBuffer m = ByteBuffer.wrap(meta, 1, 12);
+        long created = m.getLong();
+        int maxInactive = m.getInt();
+        byte[] la = open(key, SessionKey.LAST_ACCESS, fields.get(SessionKey.LAST_ACCESS));
+        long lastAccess = la != null && la.length == 9 && la[0] == FORMAT ? ByteBuffer.wrap(la, 1, 8).getLong() : created;
+        long now = now();
+        long absolute = config.absoluteTimeout().toMillis();
+        if (absolute > 0 && now - created >= absolute) {
+            return null;
+        }
+        loaded.incrementAndGet();
+        return new RedisHttpSession(this, key, false, created, maxInactive, lastAccess, fields, now);
+    }
+
+    RedisHttpSession create() {
+        String id = newId();
+        long now = now();
+        int maxInactive = (int) Math.min(Integer.MAX_VALUE, config.idleTimeout().toSeconds());
+        if (maxInactive == 0) {
+            maxInactive = -1;
+        }
+        RedisHttpSession s = new RedisHttpSession(this, key(id), true, now, maxInactive, now, Map.of(), now);
+        if (CREATION_LOG.isLoggable(Level.DEBUG)) {
+            CREATION_LOG.log(Level.DEBUG, config.namespace() + " - session " + s.key().hash() + " created at",
+                    new Throwable("session creation point (set logger dev.sessionfilter.session.creation above DEBUG to silence)"));
+        }
+        return s;
+    }
+
+    byte[] sealMeta(SessionKey key, long created, int maxInactive) {
+        ByteBuffer b = ByteBuffer.allocate(13).put(FORMAT).putLong(created).putInt(maxInactive);
+        return sealer.seal(b.array(), key.associatedData(SessionKey.META));
+    }
+
+    byte[] sealLastAccess(SessionKey key, long at) {
+        ByteBuffer b = ByteBuffer.allocate(9).put(FORMAT).putLong(at);
+        return sealer.seal(b.array(), key.associatedData(SessionKey.LAST_ACCESS));
+    }
+
+    /** Name and JSON sealed together, bound to the session and field. */
+    byte[] sealAttribute(SessionKey key, String field, String name, byte[] json) {
+        byte[] n = name.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(4 + n.length + json.length).putInt(n.length).put(n).put(json);
+        return sealer.seal(b.array(), key.associatedData(field));
+    }
+
+    /** {name, json} of a sealed attribute, or null when it does not open. */
+    Object[] openAttribute(SessionKey key, String field, byte[] sealed) {
+        byte[] p = open(key, field, sealed);
+        if (p == null || p.length < 4) {
+            warnOnce("attribute", key, "a stored attribute could not be opened; treating it as absent");
+            return null;
+        }
+        ByteBuffer b = ByteBuffer.wrap(p);
+        int n = b.getInt();
+        if (n < 0 || n > p.length - 4) {
+            warnOnce("attribute", key, "a stored attribute is malformed; treating it as absent");
+            return null;
+        }
+        String name = new String(p, 4, n, StandardCharsets.UTF_8);
+        byte[] json = java.util.Arrays.copyOfRange(p, 4 + n, p.length);
+        return new Object[] {name, json};
+    }
+
+    private byte[] open(SessionKey key, String field, byte[] sealed) {
+        return sealed == null ? null : sealer.open(sealed, key.associatedData(field));
+    }
+
+    /** Logs a problem with stored data once per kind (then at DEBUG), never the value. */
+    void warnOnce(String kind, SessionKey key, String message) {
+        long n = warned.computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet();
+        LOG.log(n == 1 ? Level.WARNING : Level.DEBUG,
+                () -> config.namespace() + " - " + message + " (session " + key.hash() + ", occurrence " + n + ")");
+    }
+}

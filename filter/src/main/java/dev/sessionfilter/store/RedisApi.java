@@ -1,0 +1,26 @@
+package dev.sessionfilter.store;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The few Redis commands sessionfilter uses, so Jedis stays behind one small seam. Every method is one round
+ * trip. Connectivity problems surface as {@link RedisUnavailableException}.
+ */
+public interface RedisApi extends AutoCloseable {
+
+    /** HGETALL; field names are ASCII. An empty map when the key does not exist. */
+    Map<String, byte[]> hgetAll(byte[] key);
+
+    /** EVALSHA, falling back to EVAL when the node does not know the script yet. */
+    Object eval(LuaScript script, List<byte[]> keys, List<byte[]> args);
+
+    /** PING: used for liveness probes and the recovery prober. */
+    void ping();
+
+    /** INFO for one section, as Redis prints it. */
+    String info(String section);
+
+    @Override
+    void close();
+}

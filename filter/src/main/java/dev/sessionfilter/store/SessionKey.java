@@ -1,0 +1,111 @@
+package dev.sessionfilter.store;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.Base64;
+
+/**
+ * Every Redis key and field name of one session. The schema, as Redis commands:
+ * <pre>
+ * HSET  &lt;ns&gt;:s:{&lt;H&gt;} m &lt;sealed meta&gt; l &lt;sealed last-access&gt; a:&lt;F(name)&gt; &lt;sealed name+value&gt; ...
+ * PEXPIRE &lt;ns&gt;:s:{&lt;H&gt;} &lt;min(idle, absolute remaining)&gt;
+ * SET   &lt;ns&gt;:s:{&lt;H&gt;}:x 1 PX 120000          (tombstone after invalidate or id change)
+ * </pre>
+ * where {@code H = base64url(SHA-256(id))} (ids carry 256 random bits, so the hash cannot be reversed and a
+ * Redis reader never learns a working cookie) and {@code F(name) = base64url(HMAC-SHA256(K, name))[0..22]}
+ * with {@code K = SHA-256("sessionfilter attribute names" || id)}: attribute names are unreadable without the
+ * session id, and rotating the encryption keyset changes none of these names. The braces are a Cluster hash
+ * tag: all keys of one session live in one slot.
+ */
+public final class SessionKey {
+    private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
+    private static final byte[] NAME_KEY_LABEL = "sessionfilter attribute names".getBytes(StandardCharsets.US_ASCII);
+
+    /** Field of the sealed metadata (creation time, idle timeout). */
+    public static final String META = "m";
+    /** Field of the sealed last-access time. */
+    public static final String LAST_ACCESS = "l";
+    /** Prefix of attribute fields. */
+    public static final String ATTRIBUTE_PREFIX = "a:";
+
+    private final String namespace;
+    private final String id;
+    private final String hash;
+    private final byte[] key;
+    private final byte[] tombstone;
+    private Mac nameMac;
+
+    public SessionKey(String namespace, String id) {
+        this.namespace = namespace;
+        this.id = id;
+        this.hash = B64.encodeToString(sha256(id.getBytes(StandardCharsets.US_ASCII)));
+        String k = namespace + ":s:{" + hash + "}";
+        this.key = k.getBytes(StandardCharsets.UTF_8);
+        this.tombstone = (k + ":x").getBytes(StandardCharsets.UTF_8);
+    }
+
+    public String id() {
+        return id;
+    }
+
+    /** The one-way hash of the id: safe to log and to show to operators. */
+    public String hash() {
+        return hash;
+    }
+
+    public String namespace() {
+        return namespace;
+    }
+
+    public byte[] key() {
+        return key;
+    }
+
+    public byte[] tombstone() {
+        return tombstone;
+    }
+
+    /** The field holding an attribute: keyed by the session id, so names never show in Redis. */
+    public String attributeField(String name) {
+        if (nameMac == null) {
+            try {
+                Mac mac = Mac.getInstance("HmacSHA256");
+                byte[] k = sha256(concat(NAME_KEY_LABEL, id.getBytes(StandardCharsets.US_ASCII)));
+                mac.init(new SecretKeySpec(k, "HmacSHA256"));
+                nameMac = mac;
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        byte[] h = nameMac.doFinal(name.getBytes(StandardCharsets.UTF_8));
+        return ATTRIBUTE_PREFIX + B64.encodeToString(Arrays.copyOf(h, 16));
+    }
+
+    /** Associated data for the value in {@code field}: namespace, session hash and field. */
+    public byte[] associatedData(String field) {
+        return (namespace + "\n" + hash + "\n" + field).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] sha256(byte[] in) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(in);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return namespace + ":s:{" + hash + "}";
+    }
+}

@@ -1,0 +1,41 @@
+package dev.sessionfilter.store;
+
+import java.util.Map;
+
+/**
+ * Where sessions live, as sealed fields. Implementations: Redis, and Redis with an in-memory fallback.
+ *
+ * <p>Guarantees every implementation keeps:
+ * <ul>
+ *   <li>{@link #load} and {@link #commit} each cost at most one Redis round trip;</li>
+ *   <li>a commit only touches the fields it names, so two requests changing different attributes of one
+ *       session both keep their change;</li>
+ *   <li>once {@link #delete} returns, no commit brings the session back (invalidate wins).</li>
+ * </ul>
+ */
+public interface SessionStore extends AutoCloseable {
+
+    /**
+     * The stored fields of a session, or null when there is none (never created, expired, invalidated).
+     *
+     * @throws RedisUnavailableException when the store cannot answer and has no fallback
+     */
+    Map<String, byte[]> load(SessionKey key);
+
+    /**
+     * Applies a change atomically.
+     *
+     * @return false when the change was dropped because the session no longer exists
+     * @throws RedisUnavailableException when the store cannot answer and has no fallback
+     */
+    boolean commit(SessionKey key, Delta delta);
+
+    /** Removes a session and leaves a short-lived tombstone, so in-flight requests cannot recreate it. */
+    void delete(SessionKey key);
+
+    /** Whether sessions are served from Redis right now (false while degraded to memory or failing). */
+    boolean redisAvailable();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,55 @@
+package dev.sessionfilter.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** A minimal browser: keeps the cookies it is given (by name), sends them back, lets tests forge them. */
+public final class Browser {
+    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+            .followRedirects(HttpClient.Redirect.NEVER).build();
+    public final Map<String, String> cookies = new LinkedHashMap<>();
+
+    public record Response(int status, String body, List<String> setCookies, HttpResponse<String> raw) {
+        public String header(String name) {
+            return raw.headers().firstValue(name).orElse(null);
+        }
+    }
+
+    public Response get(String url) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET();
+        if (!cookies.isEmpty()) {
+            StringBuilder sb = new StringBuilder();
+            cookies.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : "; ").append(k).append('=').append(v));
+            b.header("Cookie", sb.toString());
+        }
+        try {
+            HttpResponse<String> r = CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            List<String> set = r.headers().allValues("Set-Cookie");
+            for (String c : set) {
+                String nv = c.split(";", 2)[0];
+                int eq = nv.indexOf('=');
+                String name = nv.substring(0, eq).trim();
+                String value = nv.substring(eq + 1).trim();
+                if (value.isEmpty() || c.contains("Max-Age=0")) {
+                    cookies.remove(name);
+                } else {
+                    cookies.put(name, value);
+                }
+            }
+            return new Response(r.statusCode(), r.body(), set, r);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,169 @@
+package dev.sessionfilter.testing;
+
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpSession;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * A legacy-style servlet driving the HttpSession API from query parameters, mapped at /ops/*:
+ * the path names the operation, {@code n} the attribute, {@code v} the value.
+ */
+public final class OpsServlet extends HttpServlet {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    @SuppressWarnings("unchecked")
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
+        Object included = req.getAttribute("jakarta.servlet.include.path_info");
+        String op = included != null ? (String) included : req.getPathInfo() == null ? "/" : req.getPathInfo();
+        String n = req.getParameter("n");
+        String v = req.getParameter("v");
+        if (included == null) {
+            resp.setContentType("text/plain;charset=UTF-8");
+        }
+        switch (op) {
+            case "/none" -> resp.getWriter().print("untouched");
+            case "/new" -> {
+                HttpSession s = req.getSession();
+                resp.getWriter().print(s.getId() + " new=" + s.isNew());
+            }
+            case "/set" -> {
+                req.getSession().setAttribute(n, v);
+                resp.getWriter().print("ok");
+            }
+            case "/setint" -> {
+                req.getSession().setAttribute(n, Integer.valueOf(v));
+                resp.getWriter().print("ok");
+            }
+            case "/get" -> {
+                HttpSession s = req.getSession(false);
+                resp.getWriter().print(s == null ? "no-session" : String.valueOf(s.getAttribute(n)));
+            }
+            case "/names" -> {
+                HttpSession s = req.getSession(false);
+                List<String> names = s == null ? List.of() : new ArrayList<>(Collections.list(s.getAttributeNames()));
+                Collections.sort(names);
+                resp.getWriter().print(String.join(",", names));
+            }
+            case "/remove" -> {
+                req.getSession().removeAttribute(n);
+                resp.getWriter().print("ok");
+            }
+            case "/cart-add" -> {
+                HttpSession s = req.getSession();
+                List<String> cart = (List<String>) s.getAttribute("cart");
+                if (cart == null) {
+                    cart = new ArrayList<>();
+                    s.setAttribute("cart", cart);
+                }
+                cart.add(v); // in place: no setAttribute for an existing cart
+                resp.getWriter().print(cart);
+            }
+            case "/invalidate" -> {
+                HttpSession s = req.getSession(false);
+                if (s != null) {
+                    s.invalidate();
+                }
+                resp.getWriter().print("invalidated");
+            }
+            case "/invalidate-then-use" -> {
+                HttpSession s = req.getSession();
+                s.invalidate();
+                try {
+                    s.getAttribute("x");
+                    resp.getWriter().print("no-exception");
+                } catch (IllegalStateException e) {
+                    HttpSession fresh = req.getSession(true);
+                    resp.getWriter().print("ISE fresh=" + (fresh != s) + " new=" + fresh.isNew());
+                }
+            }
+            case "/change" -> {
+                req.getSession();
+                String old = req.getSession().getId();
+                String nu = req.changeSessionId();
+                resp.getWriter().print(old + " " + nu);
+            }
+            case "/info" -> {
+                HttpSession s = req.getSession(false);
+                PrintWriter w = resp.getWriter();
+                w.print("requested=" + req.getRequestedSessionId() + " valid=" + req.isRequestedSessionIdValid()
+                        + " fromCookie=" + req.isRequestedSessionIdFromCookie()
+                        + " fromURL=" + req.isRequestedSessionIdFromURL());
+                if (s != null) {
+                    w.print(" id=" + s.getId() + " new=" + s.isNew() + " created=" + s.getCreationTime()
+                            + " accessed=" + s.getLastAccessedTime() + " max=" + s.getMaxInactiveInterval());
+                }
+                w.print(" encoded=" + resp.encodeURL("/x"));
+            }
+            case "/setmax" -> {
+                req.getSession().setMaxInactiveInterval(Integer.parseInt(v));
+                resp.getWriter().print("ok");
+            }
+            case "/slow-set" -> {
+                HttpSession s = req.getSession();
+                s.getAttribute(n);
+                sleep(Long.parseLong(req.getParameter("ms")));
+                s.setAttribute(n, v);
+                resp.getWriter().print("ok");
+            }
+            case "/forward" -> req.getRequestDispatcher("/ops/get").forward(req, resp);
+            case "/include" -> {
+                req.getSession().setAttribute("included-before", "yes");
+                resp.getWriter().print("[");
+                req.getRequestDispatcher("/ops/get").include(req, resp);
+                resp.getWriter().print("]");
+            }
+            case "/fail" -> {
+                req.getSession().setAttribute(n, v);
+                throw new IllegalStateException("boom");
+            }
+            case "/error-page" -> {
+                HttpSession s = req.getSession(false);
+                resp.getWriter().print("error-page sees " + (s == null ? "no-session" : s.getAttribute(n)));
+            }
+            case "/async" -> {
+                HttpSession s = req.getSession();
+                AsyncContext ctx = req.startAsync();
+                ctx.start(() -> {
+                    try {
+                        sleep(50);
+                        HttpSession same = ((HttpServletRequest) ctx.getRequest()).getSession(false);
+                        same.setAttribute(n, v);
+                        ctx.getResponse().getWriter().print("async same=" + (same.getId().equals(s.getId())));
+                    } catch (IOException e) {
+                        throw new IllegalStateException(e);
+                    } finally {
+                        ctx.complete();
+                    }
+                });
+            }
+            case "/big" -> {
+                // Writes more than the response buffer before changing nothing else: the session must be
+                // saved before the first bytes leave.
+                req.getSession().setAttribute(n, v);
+                PrintWriter w = resp.getWriter();
+                for (int i = 0; i < 20_000; i++) {
+                    w.print("0123456789");
+                }
+            }
+            default -> resp.sendError(404);
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package dev.sessionfilter.testing;
+
+import dev.sessionfilter.SessionFilter;
+import dev.sessionfilter.crypto.Keysets;
+
+import java.security.GeneralSecurityException;
+import java.util.Map;
+
+/** The test application: SessionFilter on /*, {@link OpsServlet} on /ops/*, an error page. */
+public final class TestApps {
+    private TestApps() {
+    }
+
+    public static String newKeyset() {
+        try {
+            return Keysets.toJson(Keysets.generate());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Not started: add params, then {@link EmbeddedTomcat#start()}. */
+    public static EmbeddedTomcat app(String redisUrl, String keyset) {
+        return new EmbeddedTomcat("/app")
+                .param("sessionfilter.redis.url", redisUrl)
+                .param("sessionfilter.keyset", keyset)
+                .filter("sessions", new SessionFilter(), Map.of())
+                .servlet("ops", new OpsServlet(), "/ops/*")
+                .errorPage(IllegalStateException.class, "/ops/error-page");
+    }
+}
