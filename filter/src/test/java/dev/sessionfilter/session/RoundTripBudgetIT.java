@@ -1,0 +1,93 @@
+package dev.sessionfilter.session;
+
+import dev.sessionfilter.testing.Browser;
+import dev.sessionfilter.testing.EmbeddedTomcat;
+import dev.sessionfilter.testing.RedisProcess;
+import dev.sessionfilter.testing.RedisServers;
+import dev.sessionfilter.testing.TestApps;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Guarantee 6, counted by Redis itself (INFO commandstats deltas). Script-internal commands show up in
+ * commandstats too, so the expected maps list them: the round trips are the hgetall and evalsha entries.
+ * If any count grows, this test fails.
+ */
+class RoundTripBudgetIT {
+    /** Our own measuring, and connection housekeeping that is not per request. */
+    private static final Set<String> IGNORED = Set.of("info", "ping", "hello", "client|setinfo", "client|setname",
+            "select", "auth", "script|load");
+    static RedisProcess redis;
+    static EmbeddedTomcat app;
+
+    @BeforeAll
+    static void start() {
+        redis = RedisServers.standalone();
+        app = TestApps.app(redis.url(), TestApps.newKeyset()).start();
+    }
+
+    @AfterAll
+    static void stop() {
+        app.close();
+        redis.close();
+    }
+
+    private Map<String, Long> delta(Runnable request) {
+        Map<String, Long> before = redis.commandStats();
+        request.run();
+        Map<String, Long> after = redis.commandStats();
+        Map<String, Long> d = new HashMap<>();
+        after.forEach((k, v) -> {
+            long n = v - before.getOrDefault(k, 0L);
+            if (n != 0 && !IGNORED.contains(k)) {
+                d.put(k, n);
+            }
+        });
+        return d;
+    }
+
+    private Browser sessionWithFiveAttributes() {
+        Browser b = new Browser();
+        for (int i = 0; i < 5; i++) {
+            b.get(app.url("/ops/set?n=a" + i + "&v=value" + i));
+        }
+        return b;
+    }
+
+    @Test
+    void requestThatNeverAsks_costsZeroCommands() {
+        Browser b = sessionWithFiveAttributes();
+        assertEquals(Map.of(), delta(() -> assertEquals("untouched", b.get(app.url("/ops/none")).body())));
+    }
+
+    @Test
+    void readOnlyRequest_costsOneRoundTrip() {
+        Browser b = sessionWithFiveAttributes();
+        assertEquals(Map.of("hgetall", 1L), delta(() -> assertEquals("value3", b.get(app.url("/ops/get?n=a3")).body())));
+        // Reading all five attributes is still one round trip.
+        assertEquals(Map.of("hgetall", 1L), delta(() -> assertEquals("a0,a1,a2,a3,a4", b.get(app.url("/ops/names")).body())));
+    }
+
+    @Test
+    void writingRequest_costsTwoRoundTrips_andWritesOnlyTheChange() {
+        Browser b = sessionWithFiveAttributes();
+        Map<String, Long> d = delta(() -> b.get(app.url("/ops/set?n=a2&v=changed")));
+        // Round trips: HGETALL + EVALSHA. Inside the script: EXISTS, one HSET (a2 + last-access), PEXPIRE.
+        assertEquals(Map.of("hgetall", 1L, "evalsha", 1L, "exists", 1L, "hset", 1L, "pexpire", 1L), d);
+    }
+
+    @Test
+    void inPlaceMutation_costsTwoRoundTrips() {
+        Browser b = new Browser();
+        b.get(app.url("/ops/cart-add?v=1"));
+        Map<String, Long> d = delta(() -> b.get(app.url("/ops/cart-add?v=2")));
+        assertEquals(Map.of("hgetall", 1L, "evalsha", 1L, "exists", 1L, "hset", 1L, "pexpire", 1L), d);
+    }
+}
