@@ -86,7 +86,15 @@ public final class JedisRedisApi implements RedisApi {
 
     @Override
     public Map<String, byte[]> hgetAll(byte[] key) {
-        Map<byte[], byte[]> raw = call(() -> jedis.hgetAll(key));
+        Map<byte[], byte[]> raw;
+        try {
+            raw = call(() -> jedis.hgetAll(key));
+        } catch (JedisDataException e) {
+            if (String.valueOf(e.getMessage()).startsWith("WRONGTYPE")) {
+                return Map.of(); // something else was planted under our key: not a session
+            }
+            throw e;
+        }
         Map<String, byte[]> out = new HashMap<>(Math.max(4, raw.size() * 2));
         for (Map.Entry<byte[], byte[]> e : raw.entrySet()) {
             out.put(new String(e.getKey(), StandardCharsets.ISO_8859_1), e.getValue());

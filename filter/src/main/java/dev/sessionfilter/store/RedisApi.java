@@ -9,7 +9,7 @@ import java.util.Map;
  */
 public interface RedisApi extends AutoCloseable {
 
-    /** HGETALL; field names are ASCII. An empty map when the key does not exist. */
+    /** HGETALL; field names are ASCII. An empty map when the key does not exist or is not a hash. */
     Map<String, byte[]> hgetAll(byte[] key);
 
     /** EVALSHA, falling back to EVAL when the node does not know the script yet. */

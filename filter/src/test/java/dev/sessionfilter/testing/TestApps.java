@@ -21,10 +21,11 @@ public final class TestApps {
 
     /** Not started: add params, then {@link EmbeddedTomcat#start()}. */
     public static EmbeddedTomcat app(String redisUrl, String keyset) {
-        return new EmbeddedTomcat("/app")
-                .param("sessionfilter.redis.url", redisUrl)
-                .param("sessionfilter.keyset", keyset)
-                .filter("sessions", new SessionFilter(), Map.of())
+        EmbeddedTomcat app = new EmbeddedTomcat("/app").param("sessionfilter.redis.url", redisUrl);
+        if (keyset != null) {
+            app.param("sessionfilter.keyset", keyset);
+        }
+        return app.filter("sessions", new SessionFilter(), Map.of())
                 .servlet("ops", new OpsServlet(), "/ops/*")
                 .errorPage(IllegalStateException.class, "/ops/error-page");
     }
