@@ -43,6 +43,7 @@ final class RedisHttpSession implements HttpSession {
     private boolean persisted;
     private boolean invalid;
     private boolean gone;
+    private Runnable onInvalidate;
 
     private static final class Attr {
         final String name;
@@ -71,6 +72,11 @@ final class RedisHttpSession implements HttpSession {
         this.accessedAt = now;
         this.persisted = !isNew;
         this.metaDirty = isNew;
+    }
+
+    /** Called once the session is invalidated (the request's cookie handling). */
+    void onInvalidate(Runnable r) {
+        this.onInvalidate = r;
     }
 
     SessionKey key() {
@@ -223,6 +229,9 @@ final class RedisHttpSession implements HttpSession {
             if (persisted) {
                 engine.store.delete(key);
             }
+        }
+        if (onInvalidate != null) {
+            onInvalidate.run();
         }
         for (Map.Entry<String, Object> e : unbound) {
             if (e.getValue() instanceof HttpSessionBindingListener l) {

@@ -42,6 +42,7 @@ final class RequestSessions {
     private boolean requestedValid;
     private RedisHttpSession current;
     private boolean asyncListening;
+    private String[] pendingCookie;
 
     RequestSessions(SessionEngine engine, HttpServletRequest request, HttpServletResponse response) {
         this.engine = engine;
@@ -96,6 +97,7 @@ final class RequestSessions {
                 requestedId = id;
                 requestedValid = true;
                 current = s;
+                s.onInvalidate(this::invalidated);
                 return;
             }
         }
@@ -118,6 +120,7 @@ final class RequestSessions {
             throw new IllegalStateException("cannot create a session after the response has been committed");
         }
         current = engine.create();
+        current.onInvalidate(this::invalidated);
         writeCookie(current.getId(), false);
         engine.listeners.created(current);
         return current;
@@ -134,6 +137,15 @@ final class RequestSessions {
         return newId;
     }
 
+    /** The session died in this request: clear the browser's cookie (or never send the one queued). */
+    private synchronized void invalidated() {
+        if (requestedId != null) {
+            writeCookie("", true);
+        } else {
+            pendingCookie = null;
+        }
+    }
+
     synchronized boolean isRequestedSessionIdValid() {
         resolve();
         return requestedValid && current != null && current.isValid() && current.getId().equals(requestedId);
@@ -147,20 +159,15 @@ final class RequestSessions {
     /** Writes the session's changes; called once the request (or its async work) is done. */
     synchronized void commit() {
         RedisHttpSession s = current;
-        if (s == null) {
-            return;
+        flushCookie();
+        if (s != null && s.isValid()) {
+            s.commit();
         }
-        if (!s.isValid()) {
-            if (requestedId != null && !response.isCommitted()) {
-                writeCookie("", true);
-            }
-            return;
-        }
-        s.commit();
     }
 
     /** Commit early (before the response goes out), swallowing a Redis outage: the response must not fail. */
     void commitBeforeResponse() {
+        flushCookie();
         try {
             commit();
         } catch (RedisUnavailableException e) {
@@ -209,7 +216,26 @@ final class RequestSessions {
         return engine.config.cookie().nameFor(secureCookie());
     }
 
+    /**
+     * Queues the session cookie; it is added when output starts or the request ends, so a request that
+     * creates a session and then changes its id sends one Set-Cookie, not two.
+     */
     private void writeCookie(String value, boolean clear) {
+        pendingCookie = new String[] {value, clear ? "clear" : null};
+        if (response.isCommitted()) {
+            flushCookie();
+        }
+    }
+
+    /** Adds the queued cookie to the response, if any. */
+    synchronized void flushCookie() {
+        String[] pending = pendingCookie;
+        if (pending == null) {
+            return;
+        }
+        pendingCookie = null;
+        String value = pending[0];
+        boolean clear = pending[1] != null;
         if (response.isCommitted()) {
             SessionEngine.LOG.log(Level.WARNING, engine.config.namespace()
                     + " - response already committed: the session cookie could not be " + (clear ? "cleared" : "set"));
@@ -360,6 +386,9 @@ final class RequestSessions {
 
         /** Before the container flushes a full buffer, save the session: the client may act on the bytes. */
         void beforeWrite(long n) {
+            if (pendingCookie != null) {
+                flushCookie();
+            }
             written += n;
             if (!overflowed && written >= Math.max(1, getBufferSize())) {
                 overflowed = true;

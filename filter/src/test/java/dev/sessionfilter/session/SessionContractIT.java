@@ -177,4 +177,21 @@ class SessionContractIT {
         assertNotNull(b.cookies.get("SESSION"));
         assertEquals("big", b.get(app.url("/ops/get?n=k")).body());
     }
+
+    @Test
+    void createThenChangeId_inOneRequest_sendsOneCookie() {
+        Browser b = new Browser();
+        Browser.Response r = b.get(app.url("/ops/change"));
+        assertEquals(1, r.setCookies().stream().filter(c -> c.startsWith("SESSION=")).count(), r.setCookies().toString());
+        assertEquals(r.body().split(" ")[1], b.cookies.get("SESSION"));
+    }
+
+    @Test
+    void createThenInvalidate_inOneRequest_sendsNoCookieForTheDeadSession() {
+        Browser b = new Browser();
+        Browser.Response r = b.get(app.url("/ops/invalidate-then-use"));
+        // The request created a session, invalidated it and created a fresh one: only the fresh one is sent.
+        assertEquals(1, r.setCookies().size(), r.setCookies().toString());
+        assertEquals("null", b.get(app.url("/ops/get?n=x")).body());
+    }
 }

@@ -1,0 +1,90 @@
+package dev.sessionfilter.sample;
+
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpSession;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A legacy-style shop: plain servlet, session attributes, a cart list mutated in place. Nothing here knows
+ * about Redis: the filter in web.xml is the whole integration.
+ */
+public class ShopServlet extends HttpServlet {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        HttpSession session = req.getSession(false);
+        resp.setContentType("text/html;charset=UTF-8");
+        PrintWriter w = resp.getWriter();
+        String user = session == null ? null : (String) session.getAttribute("user");
+        w.println("<!doctype html><html><head><title>sessionfilter sample</title></head><body>");
+        w.println("<h1>sessionfilter sample</h1>");
+        w.println("<p>Served by instance <b id=\"instance\">" + esc(instance(req)) + "</b></p>");
+        if (user == null) {
+            w.println("<form method=\"post\" action=\"login\"><input name=\"user\" placeholder=\"name\">"
+                    + "<button>Log in</button></form>");
+        } else {
+            w.println("<p>Logged in as <b id=\"user\">" + esc(user) + "</b></p>");
+            w.println("<form method=\"post\" action=\"logout\"><button>Log out</button></form>");
+        }
+        @SuppressWarnings("unchecked")
+        List<CartItem> cart = session == null ? null : (List<CartItem>) session.getAttribute("cart");
+        w.println("<h2>Cart</h2><ul id=\"cart\">");
+        if (cart != null) {
+            for (CartItem i : cart) {
+                w.println("<li>" + esc(i.getName()) + " x " + i.getQuantity() + "</li>");
+            }
+        }
+        w.println("</ul><form method=\"post\" action=\"cart\"><input name=\"item\" placeholder=\"item\">"
+                + "<button>Add</button></form>");
+        w.println("</body></html>");
+    }
+
+    @Override
+    protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        String path = req.getServletPath();
+        switch (path) {
+            case "/login" -> {
+                HttpSession s = req.getSession();
+                s.setAttribute("user", req.getParameter("user"));
+                req.changeSessionId(); // no session fixation
+            }
+            case "/logout" -> {
+                HttpSession s = req.getSession(false);
+                if (s != null) {
+                    s.invalidate();
+                }
+            }
+            case "/cart" -> {
+                HttpSession s = req.getSession();
+                @SuppressWarnings("unchecked")
+                List<CartItem> cart = (List<CartItem>) s.getAttribute("cart");
+                if (cart == null) {
+                    cart = new ArrayList<>();
+                    s.setAttribute("cart", cart);
+                }
+                cart.add(new CartItem(req.getParameter("item"), 1)); // mutated in place, never set again
+            }
+            default -> {
+                resp.sendError(404);
+                return;
+            }
+        }
+        resp.sendRedirect(req.getContextPath() + "/");
+    }
+
+    private static String instance(HttpServletRequest req) {
+        String id = req.getServletContext().getInitParameter("sample.instance");
+        return id != null ? id : req.getLocalName() + ":" + req.getLocalPort();
+    }
+
+    private static String esc(String s) {
+        return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+}
