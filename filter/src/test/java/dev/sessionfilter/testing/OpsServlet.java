@@ -155,6 +155,30 @@ public final class OpsServlet extends HttpServlet {
                     w.print("0123456789");
                 }
             }
+            case "/bind" -> {
+                req.getSession().setAttribute(n, new TrackedValue(v));
+                resp.getWriter().print("ok");
+            }
+            case "/tracked" -> {
+                Object t = req.getSession().getAttribute(n);
+                resp.getWriter().print(t);
+            }
+            case "/set-size" -> {
+                try {
+                    req.getSession().setAttribute(n, "x".repeat(Integer.parseInt(v)));
+                    resp.getWriter().print("ok");
+                } catch (IllegalArgumentException e) {
+                    resp.getWriter().print("refused: " + e.getMessage());
+                }
+            }
+            case "/set-not-allowed" -> {
+                try {
+                    req.getSession().setAttribute(n, new StringBuilder("mutable"));
+                    resp.getWriter().print("ok");
+                } catch (IllegalArgumentException e) {
+                    resp.getWriter().print("refused: " + e.getMessage());
+                }
+            }
             default -> resp.sendError(404);
         }
     }
