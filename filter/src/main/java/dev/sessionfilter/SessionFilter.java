@@ -10,6 +10,7 @@ import dev.sessionfilter.internal.RedisConnections;
 import dev.sessionfilter.session.Listeners;
 import dev.sessionfilter.session.SessionEngine;
 import dev.sessionfilter.store.RedisApi;
+import dev.sessionfilter.store.RedisUnavailableException;
 import dev.sessionfilter.store.ResilientSessionStore;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -95,6 +96,22 @@ public final class SessionFilter implements Filter {
         }
         logConfiguration(config, redis, r.effective());
         RedisApi api = RedisConnections.acquire(context, redis);
+        try {
+            api.ping();
+        } catch (RedisUnavailableException e) {
+            if (e.accessDenied()) {
+                RedisConnections.release(context);
+                String msg = "sessionfilter: invalid configuration (1 problem); the application will not start:\n  - "
+                        + "Redis (" + redis.describe() + ") refused the credentials: " + e.getMessage()
+                        + "; expected a user and password (`sessionfilter.redis.url`, `sessionfilter.redis.user`, "
+                        + "`sessionfilter.redis.password`) that Redis accepts, with the commands listed in docs/operations.md";
+                LOG.log(Level.ERROR, msg);
+                throw new ServletException(msg, e);
+            }
+            // An outage at start is an outage like any other: the app starts and the store falls back.
+            LOG.log(Level.WARNING, config.namespace() + " - Redis not reachable at start (" + e.getMessage()
+                    + "); starting anyway");
+        }
         store = new ResilientSessionStore(config.namespace(), api,
                 config.failureMode() == SessionConfig.FailureMode.MEMORY);
         engine = new SessionEngine(config, store, sealer, loader, context, listeners, System::currentTimeMillis);

@@ -11,6 +11,7 @@ import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.RedisSentinelClient;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisAccessControlException;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
@@ -126,20 +127,31 @@ public final class JedisRedisApi implements RedisApi {
     private <T> T call(Supplier<T> op) {
         try {
             return op.get();
-        } catch (JedisConnectionException e) {
-            throw new RedisUnavailableException("Redis unreachable (" + config.mode().name().toLowerCase() + "): "
+        } catch (JedisException e) {
+            Throwable t = e;
+            while (t != null && !(t instanceof JedisAccessControlException)) {
+                t = t.getCause();
+            }
+            if (t != null) {
+                throw new RedisUnavailableException("Redis refused access: " + t.getMessage(), e, true);
+            }
+            throw translate(e);
+        }
+    }
+
+    private RuntimeException translate(JedisException e) {
+        if (e instanceof JedisConnectionException) {
+            return new RedisUnavailableException("Redis unreachable (" + config.mode().name().toLowerCase() + "): "
                     + e.getMessage(), e);
-        } catch (JedisDataException e) {
+        }
+        if (e instanceof JedisDataException) {
             String m = String.valueOf(e.getMessage());
             // Failover and cluster re-sharding states are outages, not bugs.
-            if (m.startsWith("LOADING") || m.startsWith("CLUSTERDOWN") || m.startsWith("READONLY")
-                    || m.startsWith("MASTERDOWN") || m.startsWith("TRYAGAIN")) {
-                throw new RedisUnavailableException("Redis not serving: " + m, e);
-            }
-            throw e;
-        } catch (JedisException e) {
-            throw new RedisUnavailableException("Redis unreachable: " + e.getMessage(), e);
+            boolean transientState = m.startsWith("LOADING") || m.startsWith("CLUSTERDOWN") || m.startsWith("READONLY")
+                    || m.startsWith("MASTERDOWN") || m.startsWith("TRYAGAIN");
+            return transientState ? new RedisUnavailableException("Redis not serving: " + m, e) : e;
         }
+        return new RedisUnavailableException("Redis unreachable: " + e.getMessage(), e);
     }
 
     @Override

@@ -1,0 +1,99 @@
+package dev.sessionfilter.session;
+
+import dev.sessionfilter.testing.Browser;
+import dev.sessionfilter.testing.EmbeddedTomcat;
+import dev.sessionfilter.testing.RedisProcess;
+import dev.sessionfilter.testing.RedisServers;
+import dev.sessionfilter.testing.TestApps;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.util.Base64;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code rediss://} against a real TLS Redis, and an ACL user holding only the documented commands.
+ * Runs in its own JVM (failsafe does not reuse forks): it sets the JVM trust store.
+ */
+class TlsAndAclIT {
+
+    @Test
+    void rediss_connectsOverTls_trustingTheJvmTrustStore() throws Exception {
+        Path dir = Files.createTempDirectory("tls");
+        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        run(keytool, "-genkeypair", "-alias", "redis", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=localhost",
+                "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2", "-storetype", "PKCS12",
+                "-keystore", dir.resolve("server.p12").toString(), "-storepass", "changeit");
+        run(keytool, "-exportcert", "-rfc", "-alias", "redis", "-keystore", dir.resolve("server.p12").toString(),
+                "-storepass", "changeit", "-file", dir.resolve("cert.pem").toString());
+        run(keytool, "-importcert", "-noprompt", "-alias", "redis", "-file", dir.resolve("cert.pem").toString(),
+                "-storetype", "PKCS12", "-keystore", dir.resolve("trust.p12").toString(), "-storepass", "changeit");
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(dir.resolve("server.p12"))) {
+            ks.load(in, "changeit".toCharArray());
+        }
+        PrivateKey key = (PrivateKey) ks.getKey("redis", "changeit".toCharArray());
+        Files.writeString(dir.resolve("key.pem"), "-----BEGIN PRIVATE KEY-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(key.getEncoded())
+                + "\n-----END PRIVATE KEY-----\n");
+        System.setProperty("javax.net.ssl.trustStore", dir.resolve("trust.p12").toString());
+        System.setProperty("javax.net.ssl.trustStorePassword", "changeit");
+        System.setProperty("javax.net.ssl.trustStoreType", "PKCS12");
+
+        int tlsPort = RedisServers.freePort();
+        try (RedisProcess redis = RedisServers.standalone("--tls-port", String.valueOf(tlsPort),
+                "--tls-cert-file", dir.resolve("cert.pem").toString(), "--tls-key-file", dir.resolve("key.pem").toString(),
+                "--tls-ca-cert-file", dir.resolve("cert.pem").toString(), "--tls-auth-clients", "no");
+             EmbeddedTomcat app = TestApps.app("rediss://127.0.0.1:" + tlsPort, TestApps.newKeyset()).start()) {
+            Browser b = new Browser();
+            b.get(app.url("/ops/set?n=user&v=over-tls"));
+            assertEquals("over-tls", b.get(app.url("/ops/get?n=user")).body());
+            try (Jedis j = redis.jedis()) {
+                assertTrue(j.info("stats").matches("(?s).*total_connections_received:\\d+.*"));
+                assertEquals(1, j.keys("sessionfilter:app:s:{*}").size(), "the session was written through TLS");
+            }
+        }
+    }
+
+    @Test
+    void aclUser_withOnlyTheDocumentedCommands_works_andAWrongPasswordStopsStartup() {
+        try (RedisProcess redis = RedisServers.standalone()) {
+            try (Jedis j = redis.jedis()) {
+                // docs/operations.md lists these commands.
+                j.aclSetUser("app", "on", ">s3cret", "~sessionfilter:*", "+hgetall", "+evalsha", "+eval", "+exists",
+                        "+hset", "+hdel", "+pexpire", "+persist", "+del", "+set", "+ping", "+info", "+hello",
+                        "+client|setname");
+            }
+            try (EmbeddedTomcat app = TestApps.app("redis://app:s3cret@127.0.0.1:" + redis.port(), TestApps.newKeyset())
+                    .start()) {
+                Browser b = new Browser();
+                b.get(app.url("/ops/set?n=user&v=acl"));
+                assertEquals("acl", b.get(app.url("/ops/get?n=user")).body());
+                b.get(app.url("/ops/change"));
+                assertEquals("acl", b.get(app.url("/ops/get?n=user")).body());
+                assertEquals("invalidated", b.get(app.url("/ops/invalidate")).body());
+            }
+            EmbeddedTomcat wrong = TestApps.app("redis://app:wrong@127.0.0.1:" + redis.port(), TestApps.newKeyset());
+            try {
+                assertThrows(IllegalStateException.class, wrong::start, "refused credentials fail the deployment");
+            } finally {
+                wrong.close();
+            }
+        }
+    }
+
+    private static void run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(List.of(cmd)).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), out);
+    }
+}
