@@ -3,14 +3,16 @@ package dev.sessionfilter.session;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
+import jakarta.json.JsonReaderFactory;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 import jakarta.json.bind.JsonbConfig;
 import jakarta.json.spi.JsonProvider;
 import jakarta.json.stream.JsonGenerator;
+import jakarta.json.stream.JsonGeneratorFactory;
 import org.eclipse.yasson.YassonJsonb;
 
-import java.io.ByteArrayOutputStream;
+import java.io.StringWriter;
 import java.io.StringReader;
 import java.lang.reflect.Array;
 import java.math.BigDecimal;
@@ -92,6 +94,8 @@ final class AttributeCodec {
     }
 
     private final JsonProvider json;
+    private final JsonGeneratorFactory generators;
+    private final JsonReaderFactory readers;
     private final YassonJsonb jsonb;
     private final List<String> allowExact = new ArrayList<>();
     private final List<String> allowPrefixes = new ArrayList<>();
@@ -108,6 +112,8 @@ final class AttributeCodec {
             }
         }
         this.json = new org.eclipse.parsson.JsonProviderImpl();
+        this.generators = json.createGeneratorFactory(Map.of());
+        this.readers = json.createReaderFactory(Map.of());
         this.jsonb = (YassonJsonb) new org.eclipse.yasson.JsonBindingProvider().create()
                 .withConfig(new JsonbConfig().withFormatting(false))
                 .withProvider(json).build();
@@ -136,11 +142,13 @@ final class AttributeCodec {
 
     /** The UTF-8 JSON of a value; throws {@link NotAllowed} for a type that would not be restored. */
     byte[] encode(Object value) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(64);
-        try (JsonGenerator g = json.createGenerator(out)) {
+        // A Writer, not an OutputStream: the generator then needs no charset encoder of its own, which was
+        // the largest cost of re-encoding read values at commit.
+        StringWriter out = new StringWriter(64);
+        try (JsonGenerator g = generators.createGenerator(out)) {
             write(g, value);
         }
-        return out.toByteArray();
+        return out.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     private void write(JsonGenerator g, Object v) {
@@ -219,7 +227,7 @@ final class AttributeCodec {
      * @throws IllegalArgumentException when the document is malformed or names a type that is not allowed
      */
     Object decode(byte[] utf8) {
-        try (JsonReader r = json.createReader(new StringReader(new String(utf8, StandardCharsets.UTF_8)))) {
+        try (JsonReader r = readers.createReader(new StringReader(new String(utf8, StandardCharsets.UTF_8)))) {
             return read(r.readValue());
         } catch (IllegalArgumentException e) {
             throw e;

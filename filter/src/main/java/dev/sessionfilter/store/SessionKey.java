@@ -37,7 +37,16 @@ public final class SessionKey {
     private final String hash;
     private final byte[] key;
     private final byte[] tombstone;
+    private final byte[] adPrefix;
     private Mac nameMac;
+    /** Mac.getInstance looks up providers on each call: clone a per-thread prototype instead. */
+    private static final ThreadLocal<Mac> PROTOTYPE = ThreadLocal.withInitial(() -> {
+        try {
+            return Mac.getInstance("HmacSHA256");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    });
 
     public SessionKey(String namespace, String id) {
         this.namespace = namespace;
@@ -46,6 +55,7 @@ public final class SessionKey {
         String k = namespace + ":s:{" + hash + "}";
         this.key = k.getBytes(StandardCharsets.UTF_8);
         this.tombstone = (k + ":x").getBytes(StandardCharsets.UTF_8);
+        this.adPrefix = (namespace + "\n" + hash + "\n").getBytes(StandardCharsets.UTF_8);
     }
 
     public String id() {
@@ -71,23 +81,29 @@ public final class SessionKey {
 
     /** The field holding an attribute: keyed by the session id, so names never show in Redis. */
     public String attributeField(String name) {
-        if (nameMac == null) {
-            try {
-                Mac mac = Mac.getInstance("HmacSHA256");
-                byte[] k = sha256(concat(NAME_KEY_LABEL, id.getBytes(StandardCharsets.US_ASCII)));
-                mac.init(new SecretKeySpec(k, "HmacSHA256"));
-                nameMac = mac;
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException(e);
+        byte[] h;
+        synchronized (this) {
+            if (nameMac == null) {
+                try {
+                    Mac mac = (Mac) PROTOTYPE.get().clone();
+                    mac.init(new SecretKeySpec(sha256(concat(NAME_KEY_LABEL, id.getBytes(StandardCharsets.US_ASCII))),
+                            "HmacSHA256"));
+                    nameMac = mac;
+                } catch (GeneralSecurityException | CloneNotSupportedException e) {
+                    throw new IllegalStateException(e);
+                }
             }
+            h = nameMac.doFinal(name.getBytes(StandardCharsets.UTF_8));
         }
-        byte[] h = nameMac.doFinal(name.getBytes(StandardCharsets.UTF_8));
         return ATTRIBUTE_PREFIX + B64.encodeToString(Arrays.copyOf(h, 16));
     }
 
     /** Associated data for the value in {@code field}: namespace, session hash and field. */
     public byte[] associatedData(String field) {
-        return (namespace + "\n" + hash + "\n" + field).getBytes(StandardCharsets.UTF_8);
+        byte[] f = field.getBytes(StandardCharsets.UTF_8);
+        byte[] ad = Arrays.copyOf(adPrefix, adPrefix.length + f.length);
+        System.arraycopy(f, 0, ad, adPrefix.length, f.length);
+        return ad;
     }
 
     private static byte[] sha256(byte[] in) {

@@ -43,15 +43,9 @@ class BadInputIT {
         redis.close();
     }
 
-    static Browser with(String cookie) {
-        Browser b = new Browser();
-        b.cookies.put("SESSION", cookie);
-        return b;
-    }
-
     /** The cookie gets no data, and asking for a session yields a new one with a server-chosen id. */
     static void assertFresh(String cookie) {
-        Browser b = with(cookie);
+        Browser b = Browser.withSession(cookie);
         Browser.Response get = b.get(app.url("/ops/get?n=user"));
         assertEquals(200, get.status());
         assertEquals("no-session", get.body());

@@ -48,13 +48,13 @@ class ConcurrencyIT {
             int trial = i;
             // Both load before either commits (each sleeps 2 ms between load and setAttribute).
             CompletableFuture<String> x = CompletableFuture.supplyAsync(
-                    () -> browser(cookie).get(app.url("/ops/slow-set?ms=2&n=a&v=a" + trial)).body(), pool);
+                    () -> Browser.withSession(cookie).get(app.url("/ops/slow-set?ms=2&n=a&v=a" + trial)).body(), pool);
             CompletableFuture<String> y = CompletableFuture.supplyAsync(
-                    () -> browser(cookie).get(app.url("/ops/slow-set?ms=2&n=b&v=b" + trial)).body(), pool);
+                    () -> Browser.withSession(cookie).get(app.url("/ops/slow-set?ms=2&n=b&v=b" + trial)).body(), pool);
             assertEquals("ok", x.join());
             assertEquals("ok", y.join());
-            String a = browser(cookie).get(app.url("/ops/get?n=a")).body();
-            String bb = browser(cookie).get(app.url("/ops/get?n=b")).body();
+            String a = Browser.withSession(cookie).get(app.url("/ops/get?n=a")).body();
+            String bb = Browser.withSession(cookie).get(app.url("/ops/get?n=b")).body();
             if (!a.equals("a" + trial) || !bb.equals("b" + trial)) {
                 lost++;
             }
@@ -70,12 +70,12 @@ class ConcurrencyIT {
             String cookie = b.cookies.get("SESSION");
             SessionKey key = new SessionKey(NS, cookie);
             CompletableFuture<Browser.Response> slow = CompletableFuture.supplyAsync(
-                    () -> browser(cookie).get(app.url("/ops/slow-set?ms=300&n=late&v=resurrect")), pool);
+                    () -> Browser.withSession(cookie).get(app.url("/ops/slow-set?ms=300&n=late&v=resurrect")), pool);
             Thread.sleep(100); // the slow request has loaded the session
-            assertEquals("invalidated", browser(cookie).get(app.url("/ops/invalidate")).body());
+            assertEquals("invalidated", Browser.withSession(cookie).get(app.url("/ops/invalidate")).body());
             Browser.Response r = slow.join();
             assertEquals(200, r.status(), "the in-flight request finishes normally");
-            assertEquals("no-session", browser(cookie).get(app.url("/ops/get?n=late")).body());
+            assertEquals("no-session", Browser.withSession(cookie).get(app.url("/ops/get?n=late")).body());
             try (Jedis j = redis.jedis()) {
                 Set<String> keys = j.keys(NS + ":s:{" + key.hash() + "}*");
                 assertEquals(Set.of(new String(key.tombstone())), keys, "only the tombstone remains");
@@ -83,11 +83,5 @@ class ConcurrencyIT {
                 org.junit.jupiter.api.Assertions.assertTrue(ttl > 0 && ttl <= 120_000, "tombstone is short-lived");
             }
         }
-    }
-
-    static Browser browser(String cookie) {
-        Browser b = new Browser();
-        b.cookies.put("SESSION", cookie);
-        return b;
     }
 }

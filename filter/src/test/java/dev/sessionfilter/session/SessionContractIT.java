@@ -94,8 +94,7 @@ class SessionContractIT {
         Browser.Response r = b.get(app.url("/ops/invalidate"));
         assertTrue(r.setCookies().stream().anyMatch(c -> c.startsWith("SESSION=;") && c.contains("Max-Age=0")),
                 r.setCookies().toString());
-        Browser replay = new Browser();
-        replay.cookies.put("SESSION", old);
+        Browser replay = Browser.withSession(old);
         assertEquals("no-session", replay.get(app.url("/ops/get?n=user")).body());
     }
 
@@ -115,8 +114,7 @@ class SessionContractIT {
         assertNotEquals(ids[0], ids[1]);
         assertEquals(ids[1], b.cookies.get("SESSION"));
         assertEquals("carol", b.get(app.url("/ops/get?n=user")).body());
-        Browser thief = new Browser();
-        thief.cookies.put("SESSION", before);
+        Browser thief = Browser.withSession(before);
         assertEquals("no-session", thief.get(app.url("/ops/get?n=user")).body());
     }
 

@@ -37,7 +37,7 @@ class TopologiesIT {
                 assertEquals(before, ids[0]);
                 assertEquals("u" + i, b.get(app.url("/ops/get?n=user")).body());
                 assertEquals("[item" + i + ", again]", b.get(app.url("/ops/cart-add?v=again")).body());
-                assertEquals("no-session", TestBrowsers.with(before).get(app.url("/ops/get?n=user")).body());
+                assertEquals("no-session", Browser.withSession(before).get(app.url("/ops/get?n=user")).body());
                 SessionKey k = new SessionKey("cl", ids[1]);
                 assertEquals(JedisClusterCRC16.getSlot(k.key()), JedisClusterCRC16.getSlot(k.tombstone()));
                 slots.add(JedisClusterCRC16.getSlot(k.key()) * 3 / 16384);
@@ -92,15 +92,6 @@ class TopologiesIT {
             assertEquals("on-new-master", seen, "written to the promoted master itself");
             assertEquals("before-failover", b.get(app.url("/ops/get?n=user")).body());
             assertNotEquals(oldMaster, sentinel.replica.port());
-        }
-    }
-
-    /** Small helper kept here: a browser presenting one session cookie. */
-    static final class TestBrowsers {
-        static Browser with(String cookie) {
-            Browser b = new Browser();
-            b.cookies.put("SESSION", cookie);
-            return b;
         }
     }
 

@@ -17,6 +17,13 @@ public final class Browser {
             .followRedirects(HttpClient.Redirect.NEVER).build();
     public final Map<String, String> cookies = new LinkedHashMap<>();
 
+    /** A browser presenting one session cookie (as a second tab, a thief, or a forger would). */
+    public static Browser withSession(String cookieValue) {
+        Browser b = new Browser();
+        b.cookies.put("SESSION", cookieValue);
+        return b;
+    }
+
     public record Response(int status, String body, List<String> setCookies, HttpResponse<String> raw) {
         public String header(String name) {
             return raw.headers().firstValue(name).orElse(null);

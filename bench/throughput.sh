@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Throughput of requests through SessionFilter (real Redis) as a ratio to the same app with Tomcat's
+# in-memory sessions, measured in one run on one machine. Needs wrk (apt-get install wrk).
+# Usage: bench/throughput.sh [seconds per run, default 10] [connections, default 16]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${1:-10}
+CONNS=${2:-16}
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 2; }
+
+./mvnw -q -pl filter -am install -DskipTests
+CP=$(./mvnw -q -pl filter dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=/dev/stdout)
+LOG=$(mktemp)
+java -Xmx1g -cp "filter/target/test-classes:filter/target/classes:$CP" dev.sessionfilter.bench.BenchServer >"$LOG" 2>/dev/null &
+PID=$!
+trap 'kill $PID 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do grep -q READY "$LOG" && break; sleep 0.2; done
+REDIS_URL=$(grep '^REDIS_URL=' "$LOG" | cut -d= -f2-)
+MEMORY_URL=$(grep '^MEMORY_URL=' "$LOG" | cut -d= -f2-)
+
+cookie() { curl -s -o /dev/null -c - "$1/init" | awk '$6 == "SESSION" || $6 == "JSESSIONID" {print $6 "=" $7}'; }
+RC=$(cookie "$REDIS_URL"); MC=$(cookie "$MEMORY_URL")
+
+rps() { wrk -t2 -c"$CONNS" -d"${DURATION}s" -H "Cookie: $2" "$1" | awk '/Requests\/sec/ {print $2}'; }
+# Warm up both (JIT, pools, script cache) for 15 s each, then alternate memory/sessionfilter three times
+# and report the median of each: the machines are noisy, only same-run ratios mean anything.
+for u in read write; do
+  wrk -t2 -c"$CONNS" -d15s -H "Cookie: $MC" "$MEMORY_URL/$u" >/dev/null
+  wrk -t2 -c"$CONNS" -d15s -H "Cookie: $RC" "$REDIS_URL/$u" >/dev/null
+done
+median() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
+declare -A R
+for u in read write; do
+  m=(); s=()
+  for _ in 1 2 3; do
+    m+=("$(rps "$MEMORY_URL/$u" "$MC")"); s+=("$(rps "$REDIS_URL/$u" "$RC")")
+  done
+  R[$u]="$(median "${m[@]}") $(median "${s[@]}") ${m[*]} | ${s[*]}"
+done
+echo "wrk -t2 -c$CONNS -d${DURATION}s per run; one session per app holding 5 attributes; median of 3 alternating runs"
+for u in read write; do
+  set -- ${R[$u]}
+  printf '%-5s: memory %8.0f req/s   sessionfilter %8.0f req/s   ratio %.2f   (runs: %s)\n' "$u" "$1" "$2" \
+    "$(echo "$2 / $1" | bc -l)" "${*:3}"
+done

@@ -1,0 +1,79 @@
+package dev.sessionfilter.bench;
+
+import dev.sessionfilter.SessionFilter;
+import dev.sessionfilter.testing.EmbeddedTomcat;
+import dev.sessionfilter.testing.RedisProcess;
+import dev.sessionfilter.testing.RedisServers;
+import dev.sessionfilter.testing.TestApps;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpSession;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Not a test: the server bench/throughput.sh loads. Two applications on one Tomcat, same servlet:
+ * /redis with SessionFilter (real Redis), /memory with Tomcat's own in-memory sessions (the baseline).
+ * Each session holds 5 attributes (strings, a number, a list). Prints the port, then waits.
+ */
+public final class BenchServer {
+    public static void main(String[] args) throws Exception {
+        RedisProcess redis = RedisServers.standalone();
+        EmbeddedTomcat redisApp = new EmbeddedTomcat("/redis")
+                .param("sessionfilter.redis.url", redis.url())
+                .param("sessionfilter.keyset", TestApps.newKeyset())
+                .filter("sessions", new SessionFilter(), Map.of())
+                .servlet("bench", new BenchServlet(), "/*").start();
+        EmbeddedTomcat memoryApp = new EmbeddedTomcat("/memory").servlet("bench", new BenchServlet(), "/*").start();
+        System.out.println("REDIS_URL=" + redisApp.url(""));
+        System.out.println("MEMORY_URL=" + memoryApp.url(""));
+        System.out.println("READY");
+        System.out.flush();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            redisApp.close();
+            memoryApp.close();
+            redis.close();
+        }));
+        new CountDownLatch(1).await();
+    }
+
+    /** /init creates the session; /read reads all five attributes; /write changes one. */
+    public static final class BenchServlet extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        @SuppressWarnings("unchecked")
+        protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+            resp.setContentType("text/plain");
+            switch (req.getPathInfo() == null ? "" : req.getPathInfo()) {
+                case "/init" -> {
+                    HttpSession s = req.getSession();
+                    s.setAttribute("user", "alice@example.com");
+                    s.setAttribute("role", "customer");
+                    s.setAttribute("visits", 0);
+                    s.setAttribute("locale", "en-GB");
+                    s.setAttribute("cart", new ArrayList<>(List.of("apple", "pear", "plum")));
+                    resp.getWriter().print("ok");
+                }
+                case "/read" -> {
+                    HttpSession s = req.getSession(false);
+                    List<String> cart = (List<String>) s.getAttribute("cart");
+                    resp.getWriter().print(s.getAttribute("user") + " " + s.getAttribute("role") + " "
+                            + s.getAttribute("visits") + " " + s.getAttribute("locale") + " " + cart.size());
+                }
+                case "/write" -> {
+                    HttpSession s = req.getSession(false);
+                    Integer v = (Integer) s.getAttribute("visits");
+                    s.setAttribute("visits", v + 1);
+                    resp.getWriter().print(v);
+                }
+                default -> resp.sendError(404);
+            }
+        }
+    }
+}
