@@ -115,6 +115,7 @@ public final class SessionFilter implements Filter {
         store = new ResilientSessionStore(config.namespace(), api,
                 config.failureMode() == SessionConfig.FailureMode.MEMORY);
         engine = new SessionEngine(config, store, sealer, loader, context, listeners, System::currentTimeMillis);
+        store.writeTimes(engine::writtenAt);
         exclude = config.exclude();
         context.setAttribute(ENGINE_ATTRIBUTE, engine);
     }

@@ -27,7 +27,7 @@ import java.util.Set;
  */
 final class RedisHttpSession implements HttpSession {
     /** Bytes Tink and our framing add to a value: approximates the serialized size of unread attributes. */
-    private static final int SEAL_OVERHEAD = 5 + 12 + 16 + 4;
+    private static final int SEAL_OVERHEAD = 5 + 12 + 16 + 1 + 4 + 8;
 
     private final SessionEngine engine;
     private SessionKey key;
@@ -281,7 +281,7 @@ final class RedisHttpSession implements HttpSession {
                 }
             }
             if (a.dirty || !Arrays.equals(json, a.original)) {
-                set.put(a.field, engine.sealAttribute(key, a.field, a.name, json));
+                set.put(a.field, engine.sealAttribute(key, a.field, a.name, json, now));
                 a.json = json;
             }
         }
@@ -389,12 +389,12 @@ final class RedisHttpSession implements HttpSession {
         if (sealed == null) {
             return null;
         }
-        Object[] opened = engine.openAttribute(key, field, sealed);
-        if (opened == null || !name.equals(opened[0])) {
+        SessionEngine.Opened opened = engine.openAttribute(key, field, sealed);
+        if (opened == null || !name.equals(opened.name())) {
             return null;
         }
         a = new Attr(name, field);
-        a.original = (byte[]) opened[1];
+        a.original = opened.json();
         a.json = a.original;
         attrs.put(name, a);
         return a;
@@ -435,16 +435,16 @@ final class RedisHttpSession implements HttpSession {
             if (known) {
                 continue;
             }
-            Object[] opened = engine.openAttribute(key, field, e.getValue());
+            SessionEngine.Opened opened = engine.openAttribute(key, field, e.getValue());
             if (opened == null) {
                 continue;
             }
-            String name = (String) opened[0];
+            String name = opened.name();
             if (!field.equals(key.attributeField(name)) || attrs.containsKey(name)) {
                 continue;
             }
             Attr a = new Attr(name, field);
-            a.original = (byte[]) opened[1];
+            a.original = opened.json();
             a.json = a.original;
             attrs.put(name, a);
         }

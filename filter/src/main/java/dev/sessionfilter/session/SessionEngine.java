@@ -216,29 +216,43 @@ public final class SessionEngine {
         return sealer.seal(b.array(), key.associatedData(SessionKey.LAST_ACCESS));
     }
 
-    /** Name and JSON sealed together, bound to the session and field. */
-    byte[] sealAttribute(SessionKey key, String field, String name, byte[] json) {
+    /**
+     * Name, write time and JSON sealed together, bound to the session and field. The write time lets the
+     * write-back after an outage keep the newer of two conflicting writes.
+     */
+    byte[] sealAttribute(SessionKey key, String field, String name, byte[] json, long writtenAt) {
         byte[] n = name.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer b = ByteBuffer.allocate(4 + n.length + json.length).putInt(n.length).put(n).put(json);
+        ByteBuffer b = ByteBuffer.allocate(1 + 4 + n.length + 8 + json.length)
+                .put(FORMAT).putInt(n.length).put(n).putLong(writtenAt).put(json);
         return sealer.seal(b.array(), key.associatedData(field));
     }
 
-    /** {name, json} of a sealed attribute, or null when it does not open. */
-    Object[] openAttribute(SessionKey key, String field, byte[] sealed) {
+    /** An opened attribute: its real name, when it was written, its JSON. */
+    record Opened(String name, long writtenAt, byte[] json) {
+    }
+
+    /** The opened attribute, or null when it does not open or is malformed. */
+    Opened openAttribute(SessionKey key, String field, byte[] sealed) {
         byte[] p = open(key, field, sealed);
-        if (p == null || p.length < 4) {
+        if (p == null || p.length < 13 || p[0] != FORMAT) {
             warnOnce("attribute", key, "a stored attribute could not be opened; treating it as absent");
             return null;
         }
-        ByteBuffer b = ByteBuffer.wrap(p);
+        ByteBuffer b = ByteBuffer.wrap(p, 1, p.length - 1);
         int n = b.getInt();
-        if (n < 0 || n > p.length - 4) {
+        if (n < 0 || n > p.length - 13) {
             warnOnce("attribute", key, "a stored attribute is malformed; treating it as absent");
             return null;
         }
-        String name = new String(p, 4, n, StandardCharsets.UTF_8);
-        byte[] json = java.util.Arrays.copyOfRange(p, 4 + n, p.length);
-        return new Object[] {name, json};
+        String name = new String(p, 5, n, StandardCharsets.UTF_8);
+        long writtenAt = ByteBuffer.wrap(p, 5 + n, 8).getLong();
+        return new Opened(name, writtenAt, java.util.Arrays.copyOfRange(p, 13 + n, p.length));
+    }
+
+    /** When a sealed attribute was written, or -1 when it does not open: for the outage write-back. */
+    public long writtenAt(SessionKey key, String field, byte[] sealed) {
+        Opened o = sealed == null ? null : openAttribute(key, field, sealed);
+        return o == null ? -1 : o.writtenAt();
     }
 
     private byte[] open(SessionKey key, String field, byte[] sealed) {

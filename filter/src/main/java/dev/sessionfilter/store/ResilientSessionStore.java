@@ -38,6 +38,17 @@ public final class ResilientSessionStore implements SessionStore {
     private volatile boolean down;
     private long backoffMs = MIN_BACKOFF_MS;
     private final AtomicLong outages = new AtomicLong();
+    private volatile WriteTimes writeTimes = (key, field, sealed) -> -1;
+
+    /** Reads when a sealed attribute was written (-1 when unknown); only the session layer can open it. */
+    public interface WriteTimes {
+        long of(SessionKey key, String field, byte[] sealed);
+    }
+
+    /** Lets the write-back keep the newer of two writes to one attribute (ours during the outage, or Redis'). */
+    public void writeTimes(WriteTimes times) {
+        this.writeTimes = times;
+    }
 
     public ResilientSessionStore(String namespace, RedisApi api, boolean memoryFallback) {
         this(namespace, api, memoryFallback, DEFAULT_CACHE_BYTES);
@@ -150,12 +161,12 @@ public final class ResilientSessionStore implements SessionStore {
     private void probe() {
         try {
             api.ping();
-            int written = copies.writeBack(redis);
+            int written = copies.writeBack(redis, writeTimes);
             synchronized (this) {
                 down = false;
             }
             // Changes made by requests racing with the switch-back land here too.
-            written += copies.writeBack(redis);
+            written += copies.writeBack(redis, writeTimes);
             int w = written;
             LOG.log(Level.INFO, () -> namespace + " - Redis is reachable again; " + w
                     + " session(s) changed during the outage written back");
@@ -239,10 +250,15 @@ public final class ResilientSessionStore implements SessionStore {
                 p = new Pending(key, delta.create());
                 pending.put(k, p);
             }
-            p.set.addAll(delta.set().keySet());
-            p.set.removeAll(delta.remove());
-            p.removed.addAll(delta.remove());
-            p.removed.removeAll(delta.set().keySet());
+            long now = System.currentTimeMillis();
+            for (String f : delta.set().keySet()) {
+                p.changedAt.put(f, now);
+                p.removed.remove(f);
+            }
+            for (String f : delta.remove()) {
+                p.changedAt.put(f, now);
+                p.removed.add(f);
+            }
             p.ttlMillis = delta.ttlMillis();
             return true;
         }
@@ -262,8 +278,11 @@ public final class ResilientSessionStore implements SessionStore {
             return pending.size();
         }
 
-        /** Writes pending sessions to Redis; stops (keeping the rest) at the first failure. */
-        int writeBack(RedisSessionStore redis) {
+        /**
+         * Writes pending sessions to Redis; stops (keeping the rest) at the first failure. For a session that
+         * existed before the outage, an attribute also written in Redis meanwhile keeps the newer write.
+         */
+        int writeBack(RedisSessionStore redis, WriteTimes times) {
             List<Pending> todo;
             Map<String, Entry> snapshot = new HashMap<>();
             synchronized (this) {
@@ -278,20 +297,30 @@ public final class ResilientSessionStore implements SessionStore {
             int n = 0;
             for (Pending p : todo) {
                 String k = p.key.toString();
+                Entry e = snapshot.get(k);
                 if (p.deleted) {
                     redis.delete(p.key);
-                } else {
-                    Entry e = snapshot.get(k);
-                    if (e != null) {
+                } else if (e != null && p.created) {
+                    long ttl = p.ttlMillis == 0 ? 0 : Math.max(1, e.expiresAt - System.currentTimeMillis());
+                    redis.commit(p.key, new Delta(true, e.fields, List.of(), ttl));
+                } else if (e != null) {
+                    Map<String, byte[]> remote = redis.load(p.key);
+                    if (remote != null) { // gone from Redis meanwhile: invalidated or expired, so it stays gone
                         Map<String, byte[]> set = new HashMap<>();
-                        for (String f : p.created ? e.fields.keySet() : p.set) {
+                        p.changedAt.forEach((f, at) -> {
                             byte[] v = e.fields.get(f);
-                            if (v != null) {
+                            if (v != null && !newerInRedis(times, p.key, f, remote, at)) {
                                 set.put(f, v);
+                            }
+                        });
+                        List<String> remove = new ArrayList<>();
+                        for (String f : p.removed) {
+                            if (!newerInRedis(times, p.key, f, remote, p.changedAt.getOrDefault(f, 0L))) {
+                                remove.add(f);
                             }
                         }
                         long ttl = p.ttlMillis == 0 ? 0 : Math.max(1, e.expiresAt - System.currentTimeMillis());
-                        redis.commit(p.key, new Delta(p.created, set, p.removed, ttl));
+                        redis.commit(p.key, new Delta(false, set, remove, ttl));
                     }
                 }
                 synchronized (this) {
@@ -300,6 +329,15 @@ public final class ResilientSessionStore implements SessionStore {
                 n++;
             }
             return n;
+        }
+
+        private static boolean newerInRedis(WriteTimes times, SessionKey key, String field,
+                                            Map<String, byte[]> remote, long ourChange) {
+            if (!field.startsWith(SessionKey.ATTRIBUTE_PREFIX)) {
+                return false; // metadata and last access: ours is the latest word
+            }
+            byte[] theirs = remote.get(field);
+            return theirs != null && times.of(key, field, theirs) > ourChange;
         }
 
         private static long expiry(Delta d) {
@@ -347,7 +385,8 @@ public final class ResilientSessionStore implements SessionStore {
         private static final class Pending {
             final SessionKey key;
             final boolean created;
-            final Set<String> set = new HashSet<>();
+            /** Field to when this instance last changed it (set or removed). */
+            final Map<String, Long> changedAt = new HashMap<>();
             final Set<String> removed = new HashSet<>();
             long ttlMillis;
             boolean deleted;

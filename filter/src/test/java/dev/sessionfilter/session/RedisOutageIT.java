@@ -5,6 +5,7 @@ import dev.sessionfilter.testing.Browser;
 import dev.sessionfilter.testing.EmbeddedTomcat;
 import dev.sessionfilter.testing.RedisProcess;
 import dev.sessionfilter.testing.RedisServers;
+import dev.sessionfilter.testing.TcpProxy;
 import dev.sessionfilter.testing.TestApps;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
@@ -102,5 +103,46 @@ class RedisOutageIT {
         Browser b = new Browser();
         b.cookies.putAll(from.cookies);
         return b;
+    }
+
+    @Test
+    void memoryMode_writeBack_keepsTheNewerWriteOfAnAttributeChangedOnBothSides() throws Exception {
+        String keyset = TestApps.newKeyset();
+        try (RedisProcess redis = RedisServers.standalone();
+             TcpProxy partition = new TcpProxy(redis.port());
+             EmbeddedTomcat a = TestApps.app(partition.url(), keyset).param("sessionfilter.namespace", "wb")
+                     .param("sessionfilter.redis.timeout", "300ms").start();
+             EmbeddedTomcat b = TestApps.app(redis.url(), keyset).param("sessionfilter.namespace", "wb").start()) {
+            Browser user = new Browser();
+            user.get(a.url("/ops/set?n=x&v=orig"));
+            user.get(a.url("/ops/set?n=w&v=orig"));
+            String cookie = user.cookies.get("SESSION");
+            SessionKey key = new SessionKey("wb", cookie);
+
+            partition.cut(); // instance A loses Redis; B keeps it
+            assertEquals("orig", user.get(a.url("/ops/get?n=x")).body());
+            assertEquals("ok", user.get(a.url("/ops/set?n=x&v=from-A-early")).body());
+            Thread.sleep(50);
+            assertEquals("ok", Browser.withSession(cookie).get(b.url("/ops/set?n=x&v=from-B-later")).body());
+            assertEquals("ok", Browser.withSession(cookie).get(b.url("/ops/set?n=w&v=from-B-early")).body());
+            Thread.sleep(50);
+            assertEquals("ok", user.get(a.url("/ops/set?n=w&v=from-A-later")).body());
+            assertEquals("ok", user.get(a.url("/ops/set?n=z&v=only-on-A")).body());
+            partition.restore();
+
+            long deadline = System.currentTimeMillis() + 30_000;
+            boolean back = false;
+            while (!back && System.currentTimeMillis() < deadline) {
+                Thread.sleep(100);
+                try (Jedis j = redis.jedis()) {
+                    back = j.hexists(key.key(), key.attributeField("z").getBytes(StandardCharsets.US_ASCII));
+                }
+            }
+            assertTrue(back, "A wrote its outage changes back");
+            Browser viaB = Browser.withSession(cookie);
+            assertEquals("from-B-later", viaB.get(b.url("/ops/get?n=x")).body(), "B's newer write is kept");
+            assertEquals("from-A-later", viaB.get(b.url("/ops/get?n=w")).body(), "A's newer write wins");
+            assertEquals("only-on-A", viaB.get(b.url("/ops/get?n=z")).body());
+        }
     }
 }

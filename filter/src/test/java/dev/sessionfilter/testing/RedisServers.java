@@ -37,7 +37,7 @@ public final class RedisServers {
         if (binary != null) {
             return binary;
         }
-        String override = System.getenv("SESSIONFILTER_TEST_REDIS_SERVER");
+        String override = System.getenv("SF_TEST_REDIS_SERVER");
         if (override != null) {
             return binary = Path.of(override);
         }
