@@ -113,9 +113,9 @@ final class RedisHttpSession implements HttpSession {
 
     @Override
     public synchronized void setMaxInactiveInterval(int interval) {
-        int v = interval <= 0 ? -1 : interval;
-        if (v != maxInactive) {
-            maxInactive = v;
+        // Kept as given (0 or negative: never idle-expires), as the container's sessions do.
+        if (interval != maxInactive) {
+            maxInactive = interval;
             metaDirty = true;
         }
     }

@@ -192,4 +192,17 @@ class SessionContractIT {
         assertEquals(1, r.setCookies().size(), r.setCookies().toString());
         assertEquals("null", b.get(app.url("/ops/get?n=x")).body());
     }
+
+    @Test
+    void maxInactiveZero_neverIdleExpires_butTheAbsoluteTimeoutStillBounds() {
+        Browser b = new Browser();
+        b.get(app.url("/ops/setmax?v=0"));
+        assertTrue(b.get(app.url("/ops/info")).body().contains("max=0"));
+        dev.sessionfilter.store.SessionKey k = new dev.sessionfilter.store.SessionKey("sessionfilter:app",
+                b.cookies.get("SESSION"));
+        try (var j = redis.jedis()) {
+            long ttl = j.pttl(k.key());
+            assertTrue(ttl > 11 * 3_600_000L && ttl <= 12 * 3_600_000L, "bounded by the 12 h absolute timeout: " + ttl);
+        }
+    }
 }
