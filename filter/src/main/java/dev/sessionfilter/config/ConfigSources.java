@@ -42,11 +42,6 @@ public final class ConfigSources {
         return new ConfigSources(props, System.getenv(), initParams, initParamNames, contextParams, contextParamNames);
     }
 
-    /** Only context-params (and the JVM's properties and environment): used where there is no init-param. */
-    public static ConfigSources ofContext(Function<String, String> contextParams, Iterable<String> contextParamNames) {
-        return of(n -> null, Collections.emptyList(), contextParams, contextParamNames);
-    }
-
     /** The raw value of a setting and where it came from, or null when no source sets it. */
     Found find(Setting setting) {
         String v = systemProperties.get(setting.key());
