@@ -167,7 +167,7 @@ public record SessionConfig(String namespace, Duration idleTimeout, Duration abs
     }
 
     /** {@code sessionfilter:shop} for context path {@code /shop}, {@code sessionfilter:ROOT} for the root app. */
-    static String defaultNamespace(String contextPath) {
+    public static String defaultNamespace(String contextPath) {
         String p = contextPath == null || contextPath.isEmpty() || "/".equals(contextPath) ? "ROOT"
                 : contextPath.substring(1).replaceAll("[^A-Za-z0-9_.\\-]", "_");
         String ns = "sessionfilter:" + p;

@@ -31,7 +31,13 @@ public final class Browser {
     }
 
     public Response get(String url) {
+        return get(url, Map.of());
+    }
+
+    /** GET with extra request headers (e.g. X-Forwarded-For). */
+    public Response get(String url, Map<String, String> headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET();
+        headers.forEach(b::header);
         if (!cookies.isEmpty()) {
             StringBuilder sb = new StringBuilder();
             cookies.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : "; ").append(k).append('=').append(v));

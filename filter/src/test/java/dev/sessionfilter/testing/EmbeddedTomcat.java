@@ -52,6 +52,11 @@ public final class EmbeddedTomcat implements AutoCloseable {
 
     /** Maps a filter on /* for every dispatcher, like the documented web.xml. */
     public EmbeddedTomcat filter(String name, Filter filter, Map<String, String> initParams) {
+        return filter(name, filter, initParams, "/*");
+    }
+
+    /** Maps a filter on one url-pattern for every dispatcher. */
+    public EmbeddedTomcat filter(String name, Filter filter, Map<String, String> initParams, String pattern) {
         FilterDef def = new FilterDef();
         def.setFilterName(name);
         def.setFilter(filter);
@@ -60,7 +65,7 @@ public final class EmbeddedTomcat implements AutoCloseable {
         context.addFilterDef(def);
         FilterMap map = new FilterMap();
         map.setFilterName(name);
-        map.addURLPattern("/*");
+        map.addURLPattern(pattern);
         for (DispatcherType t : DispatcherType.values()) {
             map.setDispatcher(t.name());
         }

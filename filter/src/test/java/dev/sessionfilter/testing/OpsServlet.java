@@ -27,6 +27,9 @@ public final class OpsServlet extends HttpServlet {
         String op = included != null ? (String) included : req.getPathInfo() == null ? "/" : req.getPathInfo();
         String n = req.getParameter("n");
         String v = req.getParameter("v");
+        if (op.endsWith("/none")) {
+            op = "/none"; // e.g. /ops/login/none: behind a rate-limit filter mapped on /ops/login/*
+        }
         if (included == null) {
             resp.setContentType("text/plain;charset=UTF-8");
         }

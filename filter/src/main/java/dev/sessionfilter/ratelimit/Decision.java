@@ -1,0 +1,31 @@
+package dev.sessionfilter.ratelimit;
+
+import java.util.List;
+
+/**
+ * The outcome of one request against all items of a limit string, decided atomically.
+ *
+ * @param allowed whether the request may proceed (it was counted against every item)
+ * @param quotas  each item's state after the decision, the least remaining first
+ */
+public record Decision(boolean allowed, List<Quota> quotas) {
+
+    /**
+     * @param limit        the item
+     * @param remaining    requests left in the current window
+     * @param resetSeconds seconds until the oldest counted request leaves the window (0 when none is counted)
+     */
+    public record Quota(Limit limit, int remaining, long resetSeconds) {
+    }
+
+    /** Seconds to wait before retrying a refused request: at least 1, at most the longest blocking window. */
+    public long retryAfterSeconds() {
+        long wait = 1;
+        for (Quota q : quotas) {
+            if (q.remaining() <= 0) {
+                wait = Math.max(wait, Math.min(q.limit().windowSeconds(), Math.max(1, q.resetSeconds())));
+            }
+        }
+        return wait;
+    }
+}
