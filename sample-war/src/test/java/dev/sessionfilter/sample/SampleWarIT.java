@@ -25,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The built sample WAR, deployed through its web.xml on a real Tomcat with its own web-app class loader:
  * WEB-INF/lib holds only the shaded sessionfilter jar. Two instances share one Redis.
  */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class SampleWarIT {
     static RedisProcess redis;
     static Tomcat a;
@@ -129,5 +130,23 @@ class SampleWarIT {
         for (Tomcat t : new Tomcat[] {a, b}) {
             assertTrue(Browser.withSession(before).get(url(t, "/")).body().contains("Log in"));
         }
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(Integer.MAX_VALUE)
+    void sixthLoginInAMinute_isRefusedWith429_onEitherInstance() throws Exception {
+        // Earlier tests logged in twice from this address; fill the rest of the 5-per-minute quota.
+        int refusedAt = -1;
+        for (int i = 1; i <= 6 && refusedAt < 0; i++) {
+            int status = post(new Browser(), url(i % 2 == 0 ? a : b, "/login"), "user=u" + i);
+            if (status == 429) {
+                refusedAt = i;
+            } else {
+                assertEquals(302, status);
+            }
+        }
+        assertTrue(refusedAt > 0 && refusedAt <= 6, "refused within six attempts: " + refusedAt);
+        String quota = new Browser().get(url(a, "/ratelimit")).body();
+        assertTrue(quota.contains("\"filter\":\"login-limit\",\"policy\":\"5/1m\",\"limit\":5,\"remaining\":0"), quota);
     }
 }
