@@ -48,4 +48,49 @@ class ClientKeysTest {
         assertNull(ClientKeys.parse("header:", java.util.List.of()));
         assertNull(ClientKeys.parse("cookie", java.util.List.of()));
     }
+
+    /** A request with just what key resolution reads. */
+    static jakarta.servlet.http.HttpServletRequest request(String remoteAddr, String user, String sessionId,
+                                                           java.util.Map<String, String> headers) {
+        jakarta.servlet.http.HttpSession session = sessionId == null ? null
+                : (jakarta.servlet.http.HttpSession) java.lang.reflect.Proxy.newProxyInstance(
+                        ClientKeysTest.class.getClassLoader(), new Class<?>[] {jakarta.servlet.http.HttpSession.class},
+                        (p, m, args) -> m.getName().equals("getId") ? sessionId : null);
+        return (jakarta.servlet.http.HttpServletRequest) java.lang.reflect.Proxy.newProxyInstance(
+                ClientKeysTest.class.getClassLoader(), new Class<?>[] {jakarta.servlet.http.HttpServletRequest.class},
+                (p, m, args) -> switch (m.getName()) {
+                    case "getRemoteAddr" -> remoteAddr;
+                    case "getRemoteUser" -> user;
+                    case "getSession" -> session;
+                    case "getHeader" -> headers.get((String) args[0]);
+                    case "getHeaders" -> java.util.Collections.enumeration(headers.containsKey((String) args[0])
+                            ? java.util.List.of(headers.get((String) args[0])) : java.util.List.<String>of());
+                    default -> null;
+                });
+    }
+
+    @Test
+    void keyOf_eachStrategy_andTheirIpFallback() {
+        java.util.List<ClientKeys.Cidr> none = java.util.List.of();
+        var withAll = request("192.0.2.1", "ann", "sid-1", java.util.Map.of("X-Api-Key", "k1"));
+        var bare = request("192.0.2.1", null, null, java.util.Map.of());
+        assertEquals("ip:192.0.2.1", ClientKeys.parse("ip", none).keyOf(withAll));
+        assertEquals("session:sid-1", ClientKeys.parse("session", none).keyOf(withAll));
+        assertEquals("user:ann", ClientKeys.parse("principal", none).keyOf(withAll));
+        assertEquals("header:k1", ClientKeys.parse("header:X-Api-Key", none).keyOf(withAll));
+        for (String spec : new String[] {"session", "principal", "header:X-Api-Key"}) {
+            assertEquals("ip:192.0.2.1", ClientKeys.parse(spec, none).keyOf(bare), spec + " falls back to the IP");
+        }
+    }
+
+    @Test
+    void clientIp_walksForwardedForOnlyThroughTrustedProxies() {
+        var viaProxy = request("10.0.0.5", null, null, java.util.Map.of("X-Forwarded-For", "198.51.100.9, 10.0.0.7"));
+        ClientKeys trustingNobody = ClientKeys.parse("ip", java.util.List.of());
+        ClientKeys trustingTen = ClientKeys.parse("ip", java.util.List.of(ClientKeys.Cidr.parse("10.0.0.0/8")));
+        assertEquals("10.0.0.5", trustingNobody.clientIp(viaProxy));
+        assertEquals("198.51.100.9", trustingTen.clientIp(viaProxy), "both 10.x hops are proxies");
+        var garbage = request("10.0.0.5", null, null, java.util.Map.of("X-Forwarded-For", "not-an-ip"));
+        assertEquals("10.0.0.5", trustingTen.clientIp(garbage), "garbage never becomes the client");
+    }
 }
