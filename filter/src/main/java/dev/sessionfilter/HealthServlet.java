@@ -5,6 +5,7 @@ import dev.sessionfilter.config.ConfigSources;
 import dev.sessionfilter.config.RedisConfig;
 import dev.sessionfilter.config.SessionConfig;
 import dev.sessionfilter.config.Setting;
+import dev.sessionfilter.internal.Json;
 import dev.sessionfilter.internal.RedisConnections;
 import dev.sessionfilter.session.SessionEngine;
 import dev.sessionfilter.store.RedisApi;
@@ -89,7 +90,7 @@ public final class HealthServlet extends HttpServlet {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", up ? "UP" : "DOWN");
         body.put("checks", checks);
-        resp.getWriter().write(json(body));
+        resp.getWriter().write(Json.write(body));
     }
 
     private Map<String, Object> sessionfilterCheck(boolean liveness) {
@@ -200,37 +201,6 @@ public final class HealthServlet extends HttpServlet {
             return false;
         }
         return MessageDigest.isEqual(token, auth.substring(7).trim().getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static String json(Object o) {
-        if (o instanceof Map<?, ?> m) {
-            StringBuilder sb = new StringBuilder("{");
-            for (Map.Entry<?, ?> e : m.entrySet()) {
-                sb.append(sb.length() > 1 ? "," : "").append(json(e.getKey())).append(':').append(json(e.getValue()));
-            }
-            return sb.append('}').toString();
-        }
-        if (o instanceof List<?> l) {
-            StringBuilder sb = new StringBuilder("[");
-            for (Object x : l) {
-                sb.append(sb.length() > 1 ? "," : "").append(json(x));
-            }
-            return sb.append(']').toString();
-        }
-        if (o instanceof Number || o instanceof Boolean) {
-            return o.toString();
-        }
-        StringBuilder sb = new StringBuilder("\"");
-        for (char c : String.valueOf(o).toCharArray()) {
-            if (c == '"' || c == '\\') {
-                sb.append('\\').append(c);
-            } else if (c < 0x20) {
-                sb.append(String.format("\\u%04x", (int) c));
-            } else {
-                sb.append(c);
-            }
-        }
-        return sb.append('"').toString();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.sessionfilter;
 
+import dev.sessionfilter.internal.Json;
 import dev.sessionfilter.ratelimit.Decision;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -27,8 +28,8 @@ public final class RateLimitStatusServlet extends HttpServlet {
                 continue;
             }
             for (Decision.Quota q : d.quotas()) {
-                sb.append(first ? "" : ",").append("{\"filter\":\"").append(json(f.name())).append("\",\"policy\":\"")
-                        .append(json(q.limit().name())).append("\",\"limit\":").append(q.limit().count())
+                sb.append(first ? "" : ",").append("{\"filter\":").append(Json.quote(f.name())).append(",\"policy\":")
+                        .append(Json.quote(q.limit().name())).append(",\"limit\":").append(q.limit().count())
                         .append(",\"remaining\":").append(q.remaining()).append(",\"resetSeconds\":")
                         .append(q.resetSeconds()).append('}');
                 first = false;
@@ -39,19 +40,5 @@ public final class RateLimitStatusServlet extends HttpServlet {
         resp.setCharacterEncoding("UTF-8");
         resp.setHeader("Cache-Control", "no-store");
         resp.getWriter().write(sb.toString());
-    }
-
-    private static String json(String s) {
-        StringBuilder out = new StringBuilder(s.length());
-        for (char c : s.toCharArray()) {
-            if (c == '"' || c == '\\') {
-                out.append('\\').append(c);
-            } else if (c < 0x20) {
-                out.append(String.format("\\u%04x", (int) c));
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
     }
 }
