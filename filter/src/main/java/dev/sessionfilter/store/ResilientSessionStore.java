@@ -205,7 +205,8 @@ public final class ResilientSessionStore implements SessionStore {
             if (fields == null) {
                 drop(key.toString());
             } else {
-                put(key.toString(), new Entry(new HashMap<>(fields), System.currentTimeMillis() + 3_600_000L));
+                // No copy: the map is fresh from Redis and nobody mutates it (commits and reads copy).
+                put(key.toString(), new Entry(fields, System.currentTimeMillis() + 3_600_000L));
             }
         }
 

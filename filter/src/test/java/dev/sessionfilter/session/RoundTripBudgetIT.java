@@ -9,7 +9,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -40,17 +39,7 @@ class RoundTripBudgetIT {
     }
 
     private Map<String, Long> delta(Runnable request) {
-        Map<String, Long> before = redis.commandStats();
-        request.run();
-        Map<String, Long> after = redis.commandStats();
-        Map<String, Long> d = new HashMap<>();
-        after.forEach((k, v) -> {
-            long n = v - before.getOrDefault(k, 0L);
-            if (n != 0 && !IGNORED.contains(k)) {
-                d.put(k, n);
-            }
-        });
-        return d;
+        return redis.commandsDuring(request, IGNORED);
     }
 
     private Browser sessionWithFiveAttributes() {

@@ -152,6 +152,20 @@ public final class RedisProcess implements AutoCloseable {
         return out;
     }
 
+    /** Commands Redis ran (script-internal ones included) while {@code work} ran, minus {@code ignored} names. */
+    public Map<String, Long> commandsDuring(Runnable work, java.util.Set<String> ignored) {
+        Map<String, Long> before = commandStats();
+        work.run();
+        Map<String, Long> delta = new HashMap<>();
+        commandStats().forEach((k, v) -> {
+            long n = v - before.getOrDefault(k, 0L);
+            if (n != 0 && !ignored.contains(k)) {
+                delta.put(k, n);
+            }
+        });
+        return delta;
+    }
+
     void kill() {
         Process p = process;
         if (p != null) {
