@@ -8,7 +8,11 @@ import dev.sessionfilter.config.Setting;
 import dev.sessionfilter.internal.Json;
 import dev.sessionfilter.internal.RedisConnections;
 import dev.sessionfilter.session.SessionEngine;
+import dev.sessionfilter.store.LatencyHistogram;
+import dev.sessionfilter.store.PoolFigures;
 import dev.sessionfilter.store.RedisApi;
+import dev.sessionfilter.store.ResilientSessionStore;
+import dev.sessionfilter.store.ServerFigures;
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
@@ -28,8 +32,9 @@ import java.util.Map;
 /**
  * Liveness, readiness and startup in the MicroProfile Health wire format, under the servlet's mapping:
  * {@code /live} (never touches Redis), {@code /ready} (Redis PING with timing, session store mode),
- * {@code /started}, and all of them at the root. Infrastructure details only for a caller presenting
- * {@code Authorization: Bearer <sessionfilter.health.token>} (or from loopback when allowed).
+ * {@code /started}, and all of them at the root; {@code /metrics} in the Prometheus text format. Infrastructure
+ * details and metrics only for a caller presenting {@code Authorization: Bearer <sessionfilter.health.token>}
+ * (or from loopback when allowed).
  */
 public final class HealthServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
@@ -40,6 +45,7 @@ public final class HealthServlet extends HttpServlet {
     private boolean detailsFromLoopback;
     private String namespace;
     private SessionConfig.FailureMode defaultFailureMode;
+    private String redisMode;
 
     @Override
     public void init(ServletConfig config) throws ServletException {
@@ -64,6 +70,7 @@ public final class HealthServlet extends HttpServlet {
             throw new ServletException(e.getMessage(), e);
         }
         token = t == null ? null : t.getBytes(StandardCharsets.UTF_8);
+        redisMode = redisConfig.mode().name().toLowerCase(java.util.Locale.ROOT);
         redis = RedisConnections.acquire(getServletContext(), redisConfig);
     }
 
@@ -77,6 +84,10 @@ public final class HealthServlet extends HttpServlet {
             case "/ready" -> checks = List.of(redisCheck(details));
             case "/started" -> checks = List.of(sessionfilterCheck(false));
             case "/" -> checks = List.of(sessionfilterCheck(false), redisCheck(details));
+            case "/metrics" -> {
+                metrics(details, resp);
+                return;
+            }
             default -> {
                 resp.sendError(404);
                 return;
@@ -103,62 +114,73 @@ public final class HealthServlet extends HttpServlet {
         return c;
     }
 
-    private Map<String, Object> redisCheck(boolean details) {
-        SessionEngine engine = (SessionEngine) getServletContext().getAttribute(SessionFilter.ENGINE_ATTRIBUTE);
-        SessionConfig.FailureMode failureMode = engine != null ? engine.config().failureMode() : defaultFailureMode;
-        Map<String, Object> data = new LinkedHashMap<>();
-        boolean reachable;
+    private SessionEngine engine() {
+        return (SessionEngine) getServletContext().getAttribute(SessionFilter.ENGINE_ATTRIBUTE);
+    }
+
+    /** PING duration in milliseconds, or -1 when Redis did not answer within the timeout. */
+    private double ping() {
         long t0 = System.nanoTime();
         try {
             redis.ping();
-            reachable = true;
-            data.put("latencyMs", Math.round((System.nanoTime() - t0) / 10_000.0) / 100.0);
+            return Math.round((System.nanoTime() - t0) / 10_000.0) / 100.0;
         } catch (RuntimeException e) {
-            reachable = false;
+            return -1;
         }
+    }
+
+    private Map<String, Object> redisCheck(boolean details) {
+        SessionEngine engine = engine();
+        SessionConfig.FailureMode failureMode = engine != null ? engine.config().failureMode() : defaultFailureMode;
+        double latency = ping();
+        boolean reachable = latency >= 0;
         boolean storeUp = engine == null || engine.store().redisAvailable();
         boolean memory = failureMode == SessionConfig.FailureMode.MEMORY;
-        String mode = reachable && storeUp ? "redis" : memory ? "memory-fallback" : "unavailable";
-        Map<String, Object> ordered = new LinkedHashMap<>();
-        ordered.put("mode", mode);
-        ordered.putAll(data);
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("mode", reachable && storeUp ? "redis" : memory ? "memory-fallback" : "unavailable");
+        if (reachable) {
+            data.put("latencyMs", latency);
+        }
         if (details) {
-            ordered.put("namespace", namespace);
+            data.put("namespace", namespace);
+            data.put("redisMode", redisMode);
+            if (reachable) {
+                addFigures(data);
+            }
+            PoolFigures pool = redis.pool();
+            data.put("poolActive", pool.active());
+            data.put("poolIdle", pool.idle());
+            data.put("poolWaiting", pool.waiting());
             if (engine != null) {
                 long[] counts = engine.counters();
-                ordered.put("sessionsLoaded", counts[0]);
-                ordered.put("sessionsCommitted", counts[1]);
-                ordered.put("valuesRefused", counts[2]);
+                data.put("sessionsLoaded", counts[0]);
+                data.put("sessionsCommitted", counts[1]);
+                data.put("sessionsRefused", counts[3]);
+                data.put("valuesRefused", counts[2]);
+                if (engine.store() instanceof ResilientSessionStore r) {
+                    data.put("redisOutages", r.outages());
+                    data.put("pendingWriteBacks", r.pendingWriteBacks());
+                }
             }
-            if (reachable) {
-                addInfo(ordered);
-            }
+            data.put("rateLimitRefused", rateLimitRefusals().values().stream().mapToLong(Long::longValue).sum());
         }
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("name", "redis");
         c.put("status", reachable && storeUp || memory ? "UP" : "DOWN");
-        c.put("data", ordered);
+        c.put("data", data);
         return c;
     }
 
-    /** Fields of INFO that help an operator and reveal no host, port, path or process detail. */
-    private void addInfo(Map<String, Object> out) {
-        String info;
+    /** INFO fields that help an operator and reveal no host, port, path or process detail. */
+    private void addFigures(Map<String, Object> out) {
+        ServerFigures figures;
         try {
-            info = redis.info("server") + "\n" + redis.info("memory") + "\n" + redis.info("clients")
-                    + "\n" + redis.info("replication");
+            figures = redis.figures(namespace + ":s:{");
         } catch (RuntimeException e) {
-            return; // an ACL user without INFO still gets readiness from PING
+            return; // went away between PING and now: readiness already answered
         }
-        Map<String, String> f = new LinkedHashMap<>();
-        for (String line : info.split("\r?\n")) {
-            int colon = line.indexOf(':');
-            if (colon > 0 && !line.startsWith("#")) {
-                f.put(line.substring(0, colon), line.substring(colon + 1).trim());
-            }
-        }
+        Map<String, String> f = figures.info();
         put(out, "redisVersion", f.get("redis_version"));
-        put(out, "redisMode", f.get("redis_mode"));
         put(out, "role", f.get("role"));
         putNumber(out, "usedMemory", f.get("used_memory"));
         putNumber(out, "maxMemory", f.get("maxmemory"));
@@ -168,6 +190,135 @@ public final class HealthServlet extends HttpServlet {
             out.put("warning", "maxmemory-policy " + policy + " evicts live sessions; use noeviction or volatile-*");
         }
         putNumber(out, "connectedClients", f.get("connected_clients"));
+        if (figures.clusterState() != null) {
+            out.put("clusterState", figures.clusterState());
+            out.put("clusterSlotsOk", figures.clusterSlotsOk());
+        }
+        if (figures.sessionKeys() >= 0) {
+            out.put("sessionKeys", figures.sessionKeys());
+        }
+    }
+
+    private Map<String, Long> rateLimitRefusals() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        if (getServletContext().getAttribute(RateLimitFilter.REGISTRY) != null) {
+            for (RateLimitFilter f : RateLimitFilter.registry(getServletContext())) {
+                out.merge(f.name(), f.refused(), Long::sum);
+            }
+        }
+        return out;
+    }
+
+    /** Prometheus text format 0.0.4, behind the same protection as the details. */
+    private void metrics(boolean authorized, HttpServletResponse resp) throws IOException {
+        resp.setHeader("Cache-Control", "no-store");
+        if (!authorized) {
+            resp.setHeader("WWW-Authenticate", "Bearer realm=\"sessionfilter\"");
+            resp.sendError(401);
+            return;
+        }
+        Prometheus p = new Prometheus();
+        double latency = ping();
+        p.metric("sessionfilter_redis_up", "gauge", "1 when Redis answered PING within the timeout.")
+                .sample("", latency >= 0 ? 1 : 0);
+        if (latency >= 0) {
+            p.metric("sessionfilter_redis_ping_seconds", "gauge", "Duration of the last PING.")
+                    .sample("", latency / 1000);
+        }
+        LatencyHistogram h = redis.latency();
+        long[] cumulative = h.cumulative();
+        p.metric("sessionfilter_redis_command_duration_seconds", "histogram",
+                "Duration of Redis commands run for sessions, rate limits and probes.");
+        for (int i = 0; i < LatencyHistogram.BOUNDS.length; i++) {
+            p.sample("_bucket{le=\"" + java.math.BigDecimal.valueOf(LatencyHistogram.BOUNDS[i]).toPlainString() + "\"}",
+                    cumulative[i]);
+        }
+        p.sample("_bucket{le=\"+Inf\"}", cumulative[cumulative.length - 1])
+                .sample("_sum", h.sumSeconds())
+                .sample("_count", cumulative[cumulative.length - 1]);
+        PoolFigures pool = redis.pool();
+        p.metric("sessionfilter_redis_pool_connections", "gauge", "Pooled Redis connections by state.")
+                .sample("{state=\"active\"}", pool.active()).sample("{state=\"idle\"}", pool.idle());
+        p.metric("sessionfilter_redis_pool_waiting_threads", "gauge", "Threads waiting for a pooled connection.")
+                .sample("", pool.waiting());
+        SessionEngine engine = engine();
+        if (engine != null) {
+            long[] counts = engine.counters();
+            p.metric("sessionfilter_sessions_loaded_total", "counter", "Sessions loaded from the store.")
+                    .sample("", counts[0]);
+            p.metric("sessionfilter_sessions_committed_total", "counter", "Session changes written to the store.")
+                    .sample("", counts[1]);
+            p.metric("sessionfilter_sessions_refused_total", "counter",
+                    "Requests answered 503 because the session store was unreachable (onRedisFailure=fail).")
+                    .sample("", counts[3]);
+            p.metric("sessionfilter_session_values_refused_total", "counter",
+                    "Attribute values refused: over a size limit or of a type that may not be stored.")
+                    .sample("", counts[2]);
+            if (engine.store() instanceof ResilientSessionStore r) {
+                p.metric("sessionfilter_redis_outages_total", "counter", "Redis outages the session store went through.")
+                        .sample("", r.outages());
+                p.metric("sessionfilter_sessions_pending_writeback", "gauge",
+                        "Sessions changed during an outage and not yet written back to Redis.")
+                        .sample("", r.pendingWriteBacks());
+            }
+        }
+        Map<String, Long> refusals = rateLimitRefusals();
+        if (!refusals.isEmpty()) {
+            p.metric("sessionfilter_ratelimit_refused_total", "counter", "Requests refused by a rate-limit filter.");
+            refusals.forEach((name, n) -> p.sample("{filter=\"" + Prometheus.label(name) + "\"}", n));
+        }
+        if (latency >= 0) {
+            try {
+                ServerFigures figures = redis.figures(namespace + ":s:{");
+                if (figures.sessionKeys() >= 0) {
+                    p.metric("sessionfilter_session_keys", "gauge", "Sessions of this namespace in Redis (estimate).")
+                            .sample("", figures.sessionKeys());
+                }
+                if (figures.clusterState() != null) {
+                    p.metric("sessionfilter_redis_cluster_slots_ok", "gauge", "Cluster hash slots in state ok.")
+                            .sample("", figures.clusterSlotsOk());
+                }
+            } catch (RuntimeException e) {
+                // Redis went away mid-scrape: the figures above still stand
+            }
+        }
+        resp.setStatus(200);
+        resp.setContentType("text/plain; version=0.0.4");
+        resp.setCharacterEncoding("UTF-8");
+        resp.getWriter().write(p.toString());
+    }
+
+    /** Just enough of the Prometheus text exposition format: one family at a time. */
+    private static final class Prometheus {
+        private final StringBuilder out = new StringBuilder();
+        private String family;
+
+        Prometheus metric(String name, String type, String help) {
+            family = name;
+            out.append("# HELP ").append(name).append(' ').append(help).append('\n')
+                    .append("# TYPE ").append(name).append(' ').append(type).append('\n');
+            return this;
+        }
+
+        Prometheus sample(String suffixAndLabels, double value) {
+            out.append(family).append(suffixAndLabels).append(' ');
+            if (value == Math.rint(value) && Math.abs(value) < 1e15) {
+                out.append((long) value);
+            } else {
+                out.append(value);
+            }
+            out.append('\n');
+            return this;
+        }
+
+        static String label(String v) {
+            return v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+        }
+
+        @Override
+        public String toString() {
+            return out.toString();
+        }
     }
 
     private static void put(Map<String, Object> m, String k, String v) {

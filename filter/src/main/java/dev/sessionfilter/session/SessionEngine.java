@@ -45,6 +45,7 @@ public final class SessionEngine {
     final AtomicLong loaded = new AtomicLong();
     final AtomicLong committed = new AtomicLong();
     final AtomicLong refused = new AtomicLong();
+    private final AtomicLong unavailableAnswers = new AtomicLong();
     private final Map<String, AtomicLong> warned = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Milliseconds since the epoch; replaceable in tests. */
@@ -121,6 +122,7 @@ public final class SessionEngine {
             LOG.log(Level.ERROR, config.namespace() + " - Redis unavailable after the response was committed", e);
             return false;
         }
+        unavailableAnswers.incrementAndGet();
         response.reset();
         response.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
         response.setHeader("Retry-After", "5");
@@ -144,9 +146,12 @@ public final class SessionEngine {
         return store;
     }
 
-    /** Counters for health and metrics: sessions loaded, commits written, values refused. */
+    /**
+     * Counters for health and metrics: sessions loaded, commits written, attribute values refused (size
+     * limits, types the codec may not store), requests answered 503 because the store was unreachable.
+     */
     public long[] counters() {
-        return new long[] {loaded.get(), committed.get(), refused.get()};
+        return new long[] {loaded.get(), committed.get(), refused.get(), unavailableAnswers.get()};
     }
 
     /** A fresh 256-bit id, base64url: never one the client chose. */

@@ -6,6 +6,7 @@ import redis.clients.jedis.Connection;
 import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.RedisClusterClient;
@@ -16,6 +17,9 @@ import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
+import redis.clients.jedis.params.ScanParams;
+import redis.clients.jedis.resps.ScanResult;
+import redis.clients.jedis.util.Pool;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -28,8 +32,15 @@ import java.util.function.Supplier;
 
 /** {@link RedisApi} over Jedis 8: standalone, Sentinel or Cluster, one commons-pool2 pool per application. */
 public final class JedisRedisApi implements RedisApi {
+    /** Keys looked at per master to estimate the session count: one SCAN call, bounded work. */
+    private static final int SAMPLE = 1000;
+    private static final Set<String> SUMMED = Set.of("used_memory", "maxmemory", "connected_clients");
+    private static final Set<String> INFO_FIELDS = Set.of("redis_version", "redis_mode", "role", "used_memory",
+            "maxmemory", "maxmemory_policy", "connected_clients");
+
     private final UnifiedJedis jedis;
     private final RedisConfig config;
+    private final LatencyHistogram latency = new LatencyHistogram();
 
     public JedisRedisApi(RedisConfig config) {
         this.config = config;
@@ -124,7 +135,128 @@ public final class JedisRedisApi implements RedisApi {
         return call(() -> jedis.info(section));
     }
 
+    @Override
+    public ServerFigures figures(String sessionKeyPrefix) {
+        Map<String, String> info = new HashMap<>();
+        String clusterState = null;
+        long slotsOk = -1;
+        long sessionKeys = 0;
+        boolean keysKnown = true;
+        boolean first = true;
+        for (Pool<Connection> pool : pools()) {
+            try (Connection c = pool.getResource()) {
+                Jedis node = new Jedis(c);
+                Map<String, String> f;
+                try {
+                    f = parse(node.info("replication"));
+                    if (config.mode() == RedisConfig.Mode.CLUSTER && !"master".equals(f.get("role"))) {
+                        continue; // replicas hold copies: counting them would double the figures
+                    }
+                    f.putAll(parse(node.info("server") + "\n" + node.info("memory") + "\n" + node.info("clients")));
+                } catch (JedisDataException e) {
+                    f = Map.of(); // NOPERM: this user may not run INFO
+                }
+                for (Map.Entry<String, String> e : f.entrySet()) {
+                    if (!INFO_FIELDS.contains(e.getKey())) {
+                        continue;
+                    }
+                    if (!first && SUMMED.contains(e.getKey())) {
+                        info.merge(e.getKey(), e.getValue(), JedisRedisApi::sum);
+                    } else {
+                        info.putIfAbsent(e.getKey(), e.getValue());
+                    }
+                }
+                first = false;
+                if (config.mode() == RedisConfig.Mode.CLUSTER && clusterState == null) {
+                    try {
+                        Map<String, String> ci = parse(node.clusterInfo());
+                        clusterState = ci.get("cluster_state");
+                        slotsOk = Long.parseLong(ci.getOrDefault("cluster_slots_ok", "-1"));
+                    } catch (JedisDataException | NumberFormatException e) {
+                        // not permitted: leave unknown
+                    }
+                }
+                if (keysKnown) {
+                    try {
+                        sessionKeys += estimateSessionKeys(node, sessionKeyPrefix);
+                    } catch (JedisDataException e) {
+                        keysKnown = false;
+                    }
+                }
+            } catch (JedisException e) {
+                throw translate(e);
+            }
+        }
+        if (config.mode() == RedisConfig.Mode.CLUSTER && "cluster".equals(info.get("redis_mode"))) {
+            info.put("role", "master"); // figures summed over the masters
+        }
+        return new ServerFigures(info, clusterState, slotsOk, keysKnown ? sessionKeys : -1);
+    }
+
+    /** Exact for a small keyspace; otherwise the share of session keys in one SCAN batch times DBSIZE. */
+    private static long estimateSessionKeys(Jedis node, String prefix) {
+        long size = node.dbSize();
+        ScanResult<String> batch = node.scan(ScanParams.SCAN_POINTER_START, new ScanParams().count(SAMPLE));
+        long matching = batch.getResult().stream().filter(k -> k.startsWith(prefix) && k.endsWith("}")).count();
+        if (batch.isCompleteIteration() || batch.getResult().isEmpty()) {
+            return matching;
+        }
+        return Math.round((double) matching / batch.getResult().size() * size);
+    }
+
+    private static String sum(String a, String b) {
+        try {
+            return Long.toString(Long.parseLong(a) + Long.parseLong(b));
+        } catch (NumberFormatException e) {
+            return a;
+        }
+    }
+
+    private static Map<String, String> parse(String text) {
+        Map<String, String> f = new HashMap<>();
+        for (String line : text.split("\r?\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && !line.startsWith("#")) {
+                f.put(line.substring(0, colon), line.substring(colon + 1).trim());
+            }
+        }
+        return f;
+    }
+
+    /** The pools of the nodes this client talks to (cluster: every known node, replicas included). */
+    private List<Pool<Connection>> pools() {
+        if (jedis instanceof RedisClient c) {
+            return List.of(c.getPool());
+        }
+        if (jedis instanceof RedisSentinelClient c) {
+            return List.copyOf(c.getPrimaryNodesConnectionMap().values());
+        }
+        if (jedis instanceof RedisClusterClient c) {
+            return List.copyOf(c.getClusterNodes().values());
+        }
+        return List.of();
+    }
+
+    @Override
+    public PoolFigures pool() {
+        int active = 0;
+        int idle = 0;
+        int waiting = 0;
+        for (Pool<Connection> p : pools()) {
+            active += p.getNumActive();
+            idle += p.getNumIdle();
+            waiting += p.getNumWaiters();
+        }
+        return new PoolFigures(active, idle, waiting);
+    }
+
+    @Override
+    public LatencyHistogram latency() {
+        return latency;
+    }
+
     private <T> T call(Supplier<T> op) {
+        long t0 = System.nanoTime();
         try {
             return op.get();
         } catch (JedisException e) {
@@ -136,6 +268,8 @@ public final class JedisRedisApi implements RedisApi {
                 throw new RedisUnavailableException("Redis refused access: " + t.getMessage(), e, true);
             }
             throw translate(e);
+        } finally {
+            latency.record(System.nanoTime() - t0);
         }
     }
 

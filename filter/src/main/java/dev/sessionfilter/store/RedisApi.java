@@ -21,6 +21,18 @@ public interface RedisApi extends AutoCloseable {
     /** INFO for one section, as Redis prints it. */
     String info(String section);
 
+    /**
+     * Figures for operators (health details, metrics): a few extra round trips to each master, each part
+     * left out when the ACL user may not run it. {@code sessionKeyPrefix} selects the keys counted.
+     */
+    ServerFigures figures(String sessionKeyPrefix);
+
+    /** Connection pool state; no round trip. */
+    PoolFigures pool();
+
+    /** Durations of the commands this client ran. */
+    LatencyHistogram latency();
+
     @Override
     void close();
 }

@@ -70,8 +70,8 @@ class TlsAndAclIT {
             try (Jedis j = redis.jedis()) {
                 // docs/operations.md lists these commands.
                 j.aclSetUser("app", "on", ">s3cret", "~sessionfilter:*", "+hgetall", "+evalsha", "+eval", "+exists",
-                        "+hset", "+hdel", "+pexpire", "+persist", "+del", "+set", "+ping", "+info", "+hello",
-                        "+client|setname");
+                        "+hset", "+hdel", "+pexpire", "+persist", "+del", "+set", "+ping", "+info", "+dbsize", "+scan",
+                        "+cluster|info", "+hello", "+client|setname");
             }
             try (EmbeddedTomcat app = TestApps.app("redis://app:s3cret@127.0.0.1:" + redis.port(), TestApps.newKeyset())
                     .start()) {
