@@ -183,27 +183,46 @@ final class RequestSessions {
             }
             asyncListening = true;
         }
-        raw.getAsyncContext().addListener(new AsyncListener() {
-            @Override
-            public void onComplete(AsyncEvent event) {
-                commitBeforeResponse();
-            }
+        raw.getAsyncContext().addListener(new AsyncCommit(this));
+    }
 
-            @Override
-            public void onTimeout(AsyncEvent event) {
-                // completion follows
-            }
+    /**
+     * Saves the session when an async request completes. A named class with a public no-argument
+     * constructor: WildFly registers every AsyncListener class of a deployment as an EE component and logs a
+     * warning for one it cannot construct (an anonymous class).
+     */
+    public static final class AsyncCommit implements AsyncListener {
+        private final RequestSessions sessions;
 
-            @Override
-            public void onError(AsyncEvent event) {
-                // completion follows
-            }
+        public AsyncCommit() {
+            this(null);
+        }
 
-            @Override
-            public void onStartAsync(AsyncEvent event) {
-                event.getAsyncContext().addListener(this);
+        AsyncCommit(RequestSessions sessions) {
+            this.sessions = sessions;
+        }
+
+        @Override
+        public void onComplete(AsyncEvent event) {
+            if (sessions != null) {
+                sessions.commitBeforeResponse();
             }
-        });
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+            // completion follows
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+            // completion follows
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+            event.getAsyncContext().addListener(this);
+        }
     }
 
     // ---- cookies -----------------------------------------------------------------------------------------

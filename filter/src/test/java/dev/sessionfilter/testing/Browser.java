@@ -38,6 +38,17 @@ public final class Browser {
     public Response get(String url, Map<String, String> headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET();
         headers.forEach(b::header);
+        return send(b);
+    }
+
+    /** POSTs a urlencoded form, as the pages' forms do. */
+    public Response post(String url, String form) {
+        return send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form)));
+    }
+
+    private Response send(HttpRequest.Builder b) {
         if (!cookies.isEmpty()) {
             StringBuilder sb = new StringBuilder();
             cookies.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : "; ").append(k).append('=').append(v));

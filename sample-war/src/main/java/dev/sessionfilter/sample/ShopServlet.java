@@ -43,6 +43,8 @@ public class ShopServlet extends HttpServlet {
         }
         w.println("</ul><form method=\"post\" action=\"cart\"><input name=\"item\" placeholder=\"item\">"
                 + "<button>Add</button></form>");
+        w.println("<p><a href=\"session.jsp\">The same session seen by a JSP</a> · <a href=\"ratelimit\">your login "
+                + "quota</a> · <a href=\"health\">health</a></p>");
         w.println("</body></html>");
     }
 
@@ -81,6 +83,9 @@ public class ShopServlet extends HttpServlet {
 
     private static String instance(HttpServletRequest req) {
         String id = req.getServletContext().getInitParameter("sample.instance");
+        if (id == null) {
+            id = System.getProperty("sample.instance"); // set per container JVM by the launcher and the tests
+        }
         return id != null ? id : req.getLocalName() + ":" + req.getLocalPort();
     }
 

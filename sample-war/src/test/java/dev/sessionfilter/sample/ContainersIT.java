@@ -1,0 +1,207 @@
+package dev.sessionfilter.sample;
+
+import dev.sessionfilter.testing.Browser;
+import dev.sessionfilter.testing.RedisProcess;
+import dev.sessionfilter.testing.RedisServers;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import redis.clients.jedis.Jedis;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.zip.ZipFile;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The built sample WAR file, unchanged, on three real containers unpacked from their Maven Central
+ * distributions and started by their own scripts: Tomcat 10.1, Tomcat 11 and WildFly 39, all at once on
+ * one Redis. Each proves the sample works there; together they prove a user can move between them.
+ */
+class ContainersIT {
+    static final String CONTEXT = "/sample";
+    static final String NAMESPACE = "sessionfilter:sample";
+    static RedisProcess redis;
+    static final Map<String, ContainerProcess> CONTAINERS = new java.util.LinkedHashMap<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path war = Path.of(System.getProperty("sample.warFile"));
+        try (ZipFile zip = new ZipFile(war.toFile())) {
+            List<String> libs = zip.stream().map(e -> e.getName())
+                    .filter(n -> n.startsWith("WEB-INF/lib/") && n.endsWith(".jar")).toList();
+            assertEquals(1, libs.size(), "only the shaded sessionfilter jar in WEB-INF/lib: " + libs);
+        }
+        redis = RedisServers.standalone();
+        Path work = Path.of(System.getProperty("containers.work"));
+        String keyset = Path.of("insecure-dev-keyset.json").toAbsolutePath().toString();
+        Map<String, String> common = Map.of("sessionfilter.redis.url", redis.url(),
+                "sessionfilter.keysetFile", keyset,
+                "sessionfilter.health.token", "container-test-health-token-0123");
+        CONTAINERS.put("tomcat10", ContainerProcess.tomcat(Path.of(System.getProperty("tomcat10.home")), work,
+                "tomcat10", RedisServers.freePort(), war, CONTEXT, with(common, "tomcat10")));
+        CONTAINERS.put("tomcat11", ContainerProcess.tomcat(Path.of(System.getProperty("tomcat11.home")), work,
+                "tomcat11", RedisServers.freePort(), war, CONTEXT, with(common, "tomcat11")));
+        CONTAINERS.put("wildfly", ContainerProcess.wildfly(Path.of(System.getProperty("wildfly.home")), work,
+                "wildfly", war, CONTEXT, with(common, "wildfly")));
+        List<CompletableFuture<ContainerProcess>> started = new ArrayList<>();
+        for (ContainerProcess c : CONTAINERS.values()) {
+            started.add(CompletableFuture.supplyAsync(() -> c.awaitStarted(Duration.ofSeconds(180))));
+        }
+        for (CompletableFuture<ContainerProcess> f : started) {
+            f.join();
+        }
+    }
+
+    static Map<String, String> with(Map<String, String> common, String instance) {
+        Map<String, String> m = new java.util.HashMap<>(common);
+        m.put("sample.instance", instance);
+        return m;
+    }
+
+    @AfterAll
+    static void stop() {
+        CONTAINERS.values().forEach(ContainerProcess::close);
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    static ContainerProcess c(String name) {
+        return CONTAINERS.get(name);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tomcat10", "tomcat11", "wildfly"})
+    void onEachContainer_loginCartCookieJspAndHealth(String name) {
+        ContainerProcess c = c(name);
+        Browser user = new Browser();
+        Browser.Response home = user.get(c.url("/"));
+        assertEquals(200, home.status(), c.consoleTail());
+        assertTrue(home.body().contains("<b id=\"instance\">" + name + "</b>"), home.body());
+        assertTrue(home.body().contains("Log in"), home.body());
+        assertTrue(home.setCookies().isEmpty(), "an anonymous page view creates no session: " + home.setCookies());
+
+        Browser.Response added = user.post(c.url("/cart"), "item=tea");
+        assertEquals(302, added.status());
+        String cookie = single(added.setCookies());
+        assertTrue(cookie.startsWith("SESSION="), cookie);
+        assertTrue(cookie.contains("; Path=" + CONTEXT) && cookie.contains("; HttpOnly")
+                && cookie.contains("; SameSite=Lax") && !cookie.contains("Secure"), cookie);
+        String before = user.cookies.get("SESSION");
+
+        assertEquals(302, user.post(c.url("/login"), "user=ann").status());
+        String after = user.cookies.get("SESSION");
+        assertNotEquals(before, after, "login changes the session id");
+        String page = user.get(c.url("/")).body();
+        assertTrue(page.contains("Logged in as <b id=\"user\">ann</b>") && page.contains("<li>tea x 1</li>"), page);
+
+        Browser.Response jsp = user.get(c.url("/session.jsp"));
+        assertEquals(200, jsp.status(), c.consoleTail());
+        assertTrue(jsp.body().contains("<td id=\"user\">ann</td>") && jsp.body().contains("<td id=\"count\">1</td>")
+                && jsp.body().contains("<td id=\"new\">false</td>"), jsp.body());
+        assertTrue(jsp.setCookies().stream().noneMatch(s -> s.startsWith("JSESSIONID")),
+                "the container never makes a session of its own: " + jsp.setCookies());
+        assertTrue(Browser.withSession(before).get(c.url("/")).body().contains("Log in"), "the old id is dead");
+
+        Browser.Response live = new Browser().get(c.url("/health/live"));
+        assertEquals(200, live.status());
+        assertEquals("{\"status\":\"UP\",\"checks\":[{\"name\":\"sessionfilter\",\"status\":\"UP\"}]}", live.body());
+        Browser.Response ready = new Browser().get(c.url("/health/ready"));
+        assertEquals(200, ready.status());
+        assertTrue(ready.body().startsWith("{\"status\":\"UP\",\"checks\":[{\"name\":\"redis\",\"status\":\"UP\","
+                + "\"data\":{\"mode\":\"redis\",\"latencyMs\":"), ready.body());
+        assertFalse(ready.body().contains(String.valueOf(redis.port())), ready.body());
+        Browser.Response details = new Browser().get(c.url("/health/ready"),
+                Map.of("Authorization", "Bearer container-test-health-token-0123"));
+        assertTrue(details.body().contains("\"namespace\":\"" + NAMESPACE + "\""), details.body());
+        assertEquals(200, new Browser().get(c.url("/health/started")).status());
+        assertEquals(200, new Browser().get(c.url("/health/metrics"),
+                Map.of("Authorization", "Bearer container-test-health-token-0123")).status());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tomcat10", "tomcat11", "wildfly"})
+    void onEachContainer_theSixthLoginInAMinuteIsRefused(String name) {
+        ContainerProcess c = c(name);
+        clearRateLimits(); // every container shares one quota per client: start this one from zero
+        for (int i = 1; i <= 5; i++) {
+            Browser.Response r = new Browser().post(c.url("/login"), "user=u" + i);
+            assertEquals(302, r.status(), "login " + i + " on " + name);
+            assertEquals("\"5/1m\";r=" + (5 - i) + ";t=60", r.header("RateLimit").replaceAll(";t=\\d+", ";t=60"));
+        }
+        Browser.Response refused = new Browser().post(c.url("/login"), "user=u6");
+        assertEquals(429, refused.status(), refused.body());
+        assertNotNull(refused.header("Retry-After"));
+        assertTrue(refused.header("Content-Type").startsWith("application/problem+json"), refused.header("Content-Type"));
+        assertTrue(refused.body().contains("\"status\":429"), refused.body());
+        assertEquals(200, new Browser().get(c.url("/")).status(), "GET is not limited");
+    }
+
+    static void clearRateLimits() {
+        try (Jedis j = redis.jedis()) {
+            for (String k : j.keys(NAMESPACE + ":rl:*")) {
+                j.del(k);
+            }
+        }
+    }
+
+    /**
+     * The reason the product exists: one user moving between instances on different containers keeps one
+     * session, sees every write, and is logged out everywhere.
+     */
+    @Test
+    void twoInstances_oneUserMovesBetweenTomcatAndWildFly() {
+        clearRateLimits();
+        ContainerProcess a = c("tomcat10");
+        ContainerProcess b = c("wildfly");
+        ContainerProcess third = c("tomcat11");
+        Browser user = new Browser();
+        assertEquals(302, user.post(a.url("/login"), "user=zoe").status());
+        String loggedIn = user.cookies.get("SESSION");
+
+        assertEquals(302, user.post(b.url("/cart"), "item=coffee").status());
+        assertEquals(302, user.post(b.url("/cart"), "item=bread").status());
+        assertEquals(loggedIn, user.cookies.get("SESSION"), "the same session on every instance");
+        String onA = user.get(a.url("/")).body();
+        assertTrue(onA.contains("<b id=\"instance\">tomcat10</b>") && onA.contains("zoe")
+                && onA.contains("<li>coffee x 1</li>") && onA.contains("<li>bread x 1</li>"), onA);
+        assertTrue(user.get(third.url("/session.jsp")).body().contains("<td id=\"count\">2</td>"));
+
+        // changeSessionId on A: the old id is dead on all three, the new one carries the cart
+        assertEquals(302, user.post(a.url("/login"), "user=zoe2").status());
+        String renewed = user.cookies.get("SESSION");
+        assertNotEquals(loggedIn, renewed);
+        for (ContainerProcess c : CONTAINERS.values()) {
+            String stale = Browser.withSession(loggedIn).get(c.url("/")).body();
+            assertTrue(stale.contains("Log in") && !stale.contains("coffee"), c + ": " + stale);
+            assertTrue(Browser.withSession(renewed).get(c.url("/")).body().contains("<li>coffee x 1</li>"), c.name());
+        }
+
+        // invalidate on B: A and the third see a new anonymous session
+        assertEquals(302, user.post(b.url("/logout"), "").status());
+        for (ContainerProcess c : List.of(a, third)) {
+            Browser stale = Browser.withSession(renewed);
+            String page = stale.get(c.url("/session.jsp")).body();
+            assertTrue(page.contains("<td id=\"user\"></td>") && page.contains("<td id=\"new\">true</td>")
+                    && page.contains("<td id=\"count\">0</td>"), c + ": " + page);
+            assertNotEquals(renewed, stale.cookies.get("SESSION"), "a new session, not the invalidated one");
+        }
+    }
+
+    static String single(List<String> setCookies) {
+        assertEquals(1, setCookies.size(), setCookies.toString());
+        return setCookies.get(0);
+    }
+}
