@@ -20,6 +20,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -230,8 +231,8 @@ public final class HealthServlet extends HttpServlet {
         p.metric("sessionfilter_redis_command_duration_seconds", "histogram",
                 "Duration of Redis commands run for sessions, rate limits and probes.");
         for (int i = 0; i < LatencyHistogram.BOUNDS.length; i++) {
-            p.sample("_bucket{le=\"" + java.math.BigDecimal.valueOf(LatencyHistogram.BOUNDS[i]).toPlainString() + "\"}",
-                    cumulative[i]);
+            String le = BigDecimal.valueOf(LatencyHistogram.BOUNDS[i]).stripTrailingZeros().toPlainString();
+            p.sample("_bucket{le=\"" + le + "\"}", cumulative[i]);
         }
         p.sample("_bucket{le=\"+Inf\"}", cumulative[cumulative.length - 1])
                 .sample("_sum", h.sumSeconds())

@@ -1,5 +1,7 @@
 package dev.sessionfilter.testing;
 
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 
 import java.io.IOException;
@@ -74,7 +76,8 @@ public final class RedisProcess implements AutoCloseable {
 
     /** A fresh direct connection (close it). */
     public Jedis jedis() {
-        return new Jedis("127.0.0.1", port, 2000);
+        return new Jedis(new HostAndPort("127.0.0.1", port),
+                DefaultJedisClientConfig.builder().timeoutMillis(2000).serverDefaultProtocol().build());
     }
 
     /** Waits until the condition holds on this server, failing the test after {@code millis}. */
