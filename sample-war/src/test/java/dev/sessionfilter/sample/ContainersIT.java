@@ -57,7 +57,7 @@ class ContainersIT {
                 "wildfly", war, CONTEXT, with(common, "wildfly")));
         List<CompletableFuture<ContainerProcess>> started = new ArrayList<>();
         for (ContainerProcess c : CONTAINERS.values()) {
-            started.add(CompletableFuture.supplyAsync(() -> c.awaitStarted(Duration.ofSeconds(180))));
+            started.add(CompletableFuture.supplyAsync(() -> c.awaitStarted(Duration.ofSeconds(300))));
         }
         for (CompletableFuture<ContainerProcess> f : started) {
             f.join();
