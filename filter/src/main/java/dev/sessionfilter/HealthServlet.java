@@ -48,31 +48,49 @@ public final class HealthServlet extends HttpServlet {
     private SessionConfig.FailureMode defaultFailureMode;
     private String redisMode;
 
-    @Override
-    public void init(ServletConfig config) throws ServletException {
-        super.init(config);
+    private record Prepared(RedisConfig redis, String token, boolean detailsFromLoopback, String namespace,
+                            SessionConfig.FailureMode failureMode) {
+    }
+
+    /** Reads and checks every setting; also run at deployment by {@link StartupCheck}. */
+    static void check(ServletConfig config) throws ServletException {
+        prepare(config);
+    }
+
+    private static Prepared prepare(ServletConfig config) throws ServletException {
+        jakarta.servlet.ServletContext context = config.getServletContext();
         ConfigReader r = new ConfigReader(ConfigSources.of(config::getInitParameter,
-                Collections.list(config.getInitParameterNames()), getServletContext()::getInitParameter,
-                Collections.list(getServletContext().getInitParameterNames())));
+                Collections.list(config.getInitParameterNames()), context::getInitParameter,
+                Collections.list(context.getInitParameterNames())));
         RedisConfig redisConfig = RedisConfig.read(r);
         String t = r.secret(Setting.HEALTH_TOKEN, Setting.HEALTH_TOKEN_FILE);
         if (t != null && t.length() < 16) {
             r.problem("`" + Setting.HEALTH_TOKEN.key() + "` is shorter than 16 characters; expected a long random token");
         }
-        detailsFromLoopback = Boolean.parseBoolean(r.choice(Setting.HEALTH_DETAILS_FROM_LOOPBACK, "false", "true"));
+        boolean loopback = Boolean.parseBoolean(r.choice(Setting.HEALTH_DETAILS_FROM_LOOPBACK, "false", "true"));
         String ns = r.string(Setting.NAMESPACE);
-        namespace = ns != null ? ns : SessionConfig.defaultNamespace(getServletContext().getContextPath());
-        defaultFailureMode = SessionConfig.FailureMode.valueOf(r.choice(Setting.ON_REDIS_FAILURE, "memory", "fail")
-                .toUpperCase(java.util.Locale.ROOT));
+        SessionConfig.FailureMode mode = SessionConfig.FailureMode.valueOf(
+                r.choice(Setting.ON_REDIS_FAILURE, "memory", "fail").toUpperCase(java.util.Locale.ROOT));
         try {
             r.throwIfProblems();
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, e.getMessage());
             throw new ServletException(e.getMessage(), e);
         }
-        token = t == null ? null : t.getBytes(StandardCharsets.UTF_8);
-        redisMode = redisConfig.mode().name().toLowerCase(java.util.Locale.ROOT);
-        redis = RedisConnections.acquire(getServletContext(), redisConfig);
+        return new Prepared(redisConfig, t, loopback,
+                ns != null ? ns : SessionConfig.defaultNamespace(context.getContextPath()), mode);
+    }
+
+    @Override
+    public void init(ServletConfig config) throws ServletException {
+        super.init(config);
+        Prepared p = prepare(config);
+        detailsFromLoopback = p.detailsFromLoopback();
+        namespace = p.namespace();
+        defaultFailureMode = p.failureMode();
+        token = p.token() == null ? null : p.token().getBytes(StandardCharsets.UTF_8);
+        redisMode = p.redis().mode().name().toLowerCase(java.util.Locale.ROOT);
+        redis = RedisConnections.acquire(getServletContext(), p.redis());
     }
 
     @Override

@@ -42,10 +42,17 @@ public final class RateLimitFilter implements Filter {
     private ServletContext context;
     private final AtomicLong refused = new AtomicLong();
 
-    @Override
-    public void init(FilterConfig filterConfig) throws ServletException {
-        context = filterConfig.getServletContext();
-        name = filterConfig.getFilterName();
+    private record Prepared(RedisConfig redis, String namespace, RateLimitEngine settings, ConfigReader reader) {
+    }
+
+    /** Reads and checks every setting; also run at deployment by {@link StartupCheck}. */
+    static void check(FilterConfig filterConfig) throws ServletException {
+        prepare(filterConfig);
+    }
+
+    private static Prepared prepare(FilterConfig filterConfig) throws ServletException {
+        ServletContext context = filterConfig.getServletContext();
+        String name = filterConfig.getFilterName();
         ConfigReader r = new ConfigReader(ConfigSources.of(filterConfig::getInitParameter,
                 Collections.list(filterConfig.getInitParameterNames()), context::getInitParameter,
                 Collections.list(context.getInitParameterNames())));
@@ -54,7 +61,7 @@ public final class RateLimitFilter implements Filter {
         if (ns == null) {
             ns = SessionConfig.defaultNamespace(context.getContextPath());
         }
-        settings = RateLimitEngine.read(r);
+        RateLimitEngine settings = RateLimitEngine.read(r);
         try {
             r.throwIfProblems();
         } catch (RuntimeException e) {
@@ -63,6 +70,18 @@ public final class RateLimitFilter implements Filter {
             LOG.log(Level.ERROR, msg);
             throw new ServletException(msg, e);
         }
+        return new Prepared(redis, ns, settings, r);
+    }
+
+    @Override
+    public void init(FilterConfig filterConfig) throws ServletException {
+        context = filterConfig.getServletContext();
+        name = filterConfig.getFilterName();
+        Prepared p = prepare(filterConfig);
+        RedisConfig redis = p.redis();
+        String ns = p.namespace();
+        settings = p.settings();
+        ConfigReader r = p.reader();
         limiter = new RateLimiter(ns, RedisConnections.acquire(context, redis), settings.failure(), settings.maxKeys(),
                 System::currentTimeMillis);
         registry(context).add(this);

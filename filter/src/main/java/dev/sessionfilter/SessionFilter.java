@@ -46,9 +46,18 @@ public final class SessionFilter implements Filter {
     private ServletContext context;
     private List<String> exclude = List.of();
 
-    @Override
-    public void init(FilterConfig filterConfig) throws ServletException {
-        context = filterConfig.getServletContext();
+    /** What init() reads and checks before it touches Redis: also run at deployment by {@link StartupCheck}. */
+    private record Prepared(SessionConfig config, RedisConfig redis, Sealer sealer, Listeners listeners,
+                            ConfigReader reader) {
+    }
+
+    /** Reads and checks every setting; a bad one fails with one message naming them all. */
+    static void check(FilterConfig filterConfig) throws ServletException {
+        prepare(filterConfig);
+    }
+
+    private static Prepared prepare(FilterConfig filterConfig) throws ServletException {
+        ServletContext context = filterConfig.getServletContext();
         ConfigReader r = new ConfigReader(ConfigSources.of(filterConfig::getInitParameter,
                 Collections.list(filterConfig.getInitParameterNames()), context::getInitParameter,
                 Collections.list(context.getInitParameterNames())));
@@ -94,6 +103,19 @@ public final class SessionFilter implements Filter {
             LOG.log(Level.ERROR, e.getMessage());
             throw new ServletException(e.getMessage(), e);
         }
+        return new Prepared(config, redis, sealer, listeners, r);
+    }
+
+    @Override
+    public void init(FilterConfig filterConfig) throws ServletException {
+        context = filterConfig.getServletContext();
+        Prepared p = prepare(filterConfig);
+        SessionConfig config = p.config();
+        RedisConfig redis = p.redis();
+        Sealer sealer = p.sealer();
+        Listeners listeners = p.listeners();
+        ClassLoader loader = context.getClassLoader();
+        ConfigReader r = p.reader();
         logConfiguration(config, redis, r.effective());
         RedisApi api = RedisConnections.acquire(context, redis);
         try {

@@ -31,8 +31,11 @@ public final class ContainerProcess implements AutoCloseable {
     private final int port;
     private final String contextPath;
     private final Path console;
+    private final Path deployments;
 
-    private ContainerProcess(String name, Process process, int port, String contextPath, Path console) {
+    private ContainerProcess(String name, Process process, int port, String contextPath, Path console,
+                             Path deployments) {
+        this.deployments = deployments;
         this.name = name;
         this.process = process;
         this.port = port;
@@ -70,7 +73,7 @@ public final class ContainerProcess implements AutoCloseable {
             pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
             pb.environment().remove("JRE_HOME");
             pb.environment().put("CATALINA_OPTS", "-Xmx256m " + properties(systemProperties));
-            return launch(name, pb, base, port, contextPath);
+            return launch(name, pb, base, port, contextPath, base.resolve("webapps"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -92,17 +95,52 @@ public final class ContainerProcess implements AutoCloseable {
             ProcessBuilder pb = new ProcessBuilder(cmd);
             pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
             pb.environment().put("JBOSS_HOME", home.toString());
-            return launch(name, pb, base, 8080 + offset, contextPath);
+            return launch(name, pb, base, 8080 + offset, contextPath, base.resolve("deployments"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private static ContainerProcess launch(String name, ProcessBuilder pb, Path base, int port, String contextPath)
-            throws IOException {
+    private static ContainerProcess launch(String name, ProcessBuilder pb, Path base, int port, String contextPath,
+                                           Path deployments) throws IOException {
         Path console = base.resolve("console.log");
         pb.redirectErrorStream(true).redirectOutput(console.toFile());
-        return new ContainerProcess(name, pb.start(), port, contextPath, console);
+        return new ContainerProcess(name, pb.start(), port, contextPath, console, deployments);
+    }
+
+    /** Hot-deploys a WAR into the running container (its deployment scanner picks it up). */
+    public void deploy(Path war, String fileName) {
+        try {
+            Path tmp = deployments.getParent().resolve(fileName + ".tmp");
+            Files.copy(war, tmp, StandardCopyOption.REPLACE_EXISTING);
+            // Appear at once, complete: a scanner must never see half a file.
+            Files.move(tmp, deployments.resolve(fileName), StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Path deployments() {
+        return deployments;
+    }
+
+    /** Waits until the container printed {@code text}; false after the timeout. */
+    public boolean awaitConsole(String text, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        do {
+            try {
+                if (Files.readString(console).contains(text)) {
+                    return true;
+                }
+                Thread.sleep(500);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        } while (System.nanoTime() < deadline);
+        return false;
     }
 
     /** Waits until the application answers {@code /health/started} with 200 (its filters finished init). */

@@ -10,13 +10,18 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import redis.clients.jedis.Jedis;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -198,6 +203,56 @@ class ContainersIT {
                     && page.contains("<td id=\"count\">0</td>"), c + ": " + page);
             assertNotEquals(renewed, stale.cookies.get("SESSION"), "a new session, not the invalidated one");
         }
+    }
+
+    /**
+     * A WAR with a bad setting must fail its deployment on every container, with a message naming the
+     * setting, the value and what is expected. (Undertow starts filters at their first request: without
+     * sessionfilter's deployment-time check, WildFly would deploy it and answer 500.)
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"tomcat10", "tomcat11", "wildfly"})
+    void aBadSettingFailsTheDeployment(String name) throws Exception {
+        ContainerProcess c = c(name);
+        c.deploy(brokenWar(), "broken.war");
+        String expected = "`sessionfilter.onRedisFailure` (context-param sessionfilter.onRedisFailure) was `panic`; "
+                + "expected one of memory, fail";
+        assertTrue(c.awaitConsole(expected, Duration.ofSeconds(90)), "the console names the setting:\n" + c.consoleTail());
+        if (name.equals("wildfly")) {
+            Path failed = c.deployments().resolve("broken.war.failed");
+            for (int i = 0; i < 60 && !Files.exists(failed); i++) {
+                Thread.sleep(500);
+            }
+            assertTrue(Files.exists(failed), "WildFly marks the deployment failed:\n" + c.consoleTail());
+            assertTrue(Files.readString(failed).contains("sessionfilter.onRedisFailure"), Files.readString(failed));
+        }
+        Browser.Response r = new Browser().get(c.url("/").replace(CONTEXT + "/", "/broken/"));
+        assertEquals(404, r.status(), "nothing is served from a failed deployment");
+    }
+
+    /** The sample WAR with one bad context-param added to its web.xml. */
+    static synchronized Path brokenWar() throws Exception {
+        Path broken = Path.of(System.getProperty("containers.work")).resolve("broken.war");
+        if (Files.exists(broken)) {
+            return broken;
+        }
+        Path war = Path.of(System.getProperty("sample.warFile"));
+        try (ZipFile in = new ZipFile(war.toFile());
+             ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(broken))) {
+            for (ZipEntry e : Collections.list(in.entries())) {
+                out.putNextEntry(new ZipEntry(e.getName()));
+                byte[] bytes = in.getInputStream(e).readAllBytes();
+                if (e.getName().equals("WEB-INF/web.xml")) {
+                    bytes = new String(bytes, StandardCharsets.UTF_8).replace("<display-name>",
+                            "<context-param><param-name>sessionfilter.onRedisFailure</param-name>"
+                                    + "<param-value>panic</param-value></context-param>\n  <display-name>")
+                            .getBytes(StandardCharsets.UTF_8);
+                }
+                out.write(bytes);
+                out.closeEntry();
+            }
+        }
+        return broken;
     }
 
     static String single(List<String> setCookies) {
