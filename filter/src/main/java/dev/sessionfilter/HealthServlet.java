@@ -48,16 +48,12 @@ public final class HealthServlet extends HttpServlet {
     private SessionConfig.FailureMode defaultFailureMode;
     private String redisMode;
 
-    private record Prepared(RedisConfig redis, String token, boolean detailsFromLoopback, String namespace,
+    record Prepared(RedisConfig redis, String token, boolean detailsFromLoopback, String namespace,
                             SessionConfig.FailureMode failureMode) {
     }
 
     /** Reads and checks every setting; also run at deployment by {@link StartupCheck}. */
-    static void check(ServletConfig config) throws ServletException {
-        prepare(config);
-    }
-
-    private static Prepared prepare(ServletConfig config) throws ServletException {
+    static Prepared prepare(ServletConfig config) throws ServletException {
         jakarta.servlet.ServletContext context = config.getServletContext();
         ConfigReader r = new ConfigReader(ConfigSources.of(config::getInitParameter,
                 Collections.list(config.getInitParameterNames()), context::getInitParameter,
@@ -171,11 +167,11 @@ public final class HealthServlet extends HttpServlet {
             data.put("poolIdle", pool.idle());
             data.put("poolWaiting", pool.waiting());
             if (engine != null) {
-                long[] counts = engine.counters();
-                data.put("sessionsLoaded", counts[0]);
-                data.put("sessionsCommitted", counts[1]);
-                data.put("sessionsRefused", counts[3]);
-                data.put("valuesRefused", counts[2]);
+                SessionEngine.Counters counts = engine.counters();
+                data.put("sessionsLoaded", counts.loaded());
+                data.put("sessionsCommitted", counts.committed());
+                data.put("sessionsRefused", counts.unavailable());
+                data.put("valuesRefused", counts.valuesRefused());
                 if (engine.store() instanceof ResilientSessionStore r) {
                     data.put("redisOutages", r.outages());
                     data.put("pendingWriteBacks", r.pendingWriteBacks());
@@ -262,17 +258,17 @@ public final class HealthServlet extends HttpServlet {
                 .sample("", pool.waiting());
         SessionEngine engine = engine();
         if (engine != null) {
-            long[] counts = engine.counters();
+            SessionEngine.Counters counts = engine.counters();
             p.metric("sessionfilter_sessions_loaded_total", "counter", "Sessions loaded from the store.")
-                    .sample("", counts[0]);
+                    .sample("", counts.loaded());
             p.metric("sessionfilter_sessions_committed_total", "counter", "Session changes written to the store.")
-                    .sample("", counts[1]);
+                    .sample("", counts.committed());
             p.metric("sessionfilter_sessions_refused_total", "counter",
                     "Requests answered 503 because the session store was unreachable (onRedisFailure=fail).")
-                    .sample("", counts[3]);
+                    .sample("", counts.unavailable());
             p.metric("sessionfilter_session_values_refused_total", "counter",
                     "Attribute values refused: over a size limit or of a type that may not be stored.")
-                    .sample("", counts[2]);
+                    .sample("", counts.valuesRefused());
             if (engine.store() instanceof ResilientSessionStore r) {
                 p.metric("sessionfilter_redis_outages_total", "counter", "Redis outages the session store went through.")
                         .sample("", r.outages());

@@ -42,15 +42,11 @@ public final class RateLimitFilter implements Filter {
     private ServletContext context;
     private final AtomicLong refused = new AtomicLong();
 
-    private record Prepared(RedisConfig redis, String namespace, RateLimitEngine settings, ConfigReader reader) {
+    record Prepared(RedisConfig redis, String namespace, RateLimitEngine settings, ConfigReader reader) {
     }
 
     /** Reads and checks every setting; also run at deployment by {@link StartupCheck}. */
-    static void check(FilterConfig filterConfig) throws ServletException {
-        prepare(filterConfig);
-    }
-
-    private static Prepared prepare(FilterConfig filterConfig) throws ServletException {
+    static Prepared prepare(FilterConfig filterConfig) throws ServletException {
         ServletContext context = filterConfig.getServletContext();
         String name = filterConfig.getFilterName();
         ConfigReader r = new ConfigReader(ConfigSources.of(filterConfig::getInitParameter,

@@ -47,16 +47,12 @@ public final class SessionFilter implements Filter {
     private List<String> exclude = List.of();
 
     /** What init() reads and checks before it touches Redis: also run at deployment by {@link StartupCheck}. */
-    private record Prepared(SessionConfig config, RedisConfig redis, Sealer sealer, Listeners listeners,
+    record Prepared(SessionConfig config, RedisConfig redis, Sealer sealer, Listeners listeners,
                             ConfigReader reader) {
     }
 
     /** Reads and checks every setting; a bad one fails with one message naming them all. */
-    static void check(FilterConfig filterConfig) throws ServletException {
-        prepare(filterConfig);
-    }
-
-    private static Prepared prepare(FilterConfig filterConfig) throws ServletException {
+    static Prepared prepare(FilterConfig filterConfig) throws ServletException {
         ServletContext context = filterConfig.getServletContext();
         ConfigReader r = new ConfigReader(ConfigSources.of(filterConfig::getInitParameter,
                 Collections.list(filterConfig.getInitParameterNames()), context::getInitParameter,
@@ -112,11 +108,7 @@ public final class SessionFilter implements Filter {
         Prepared p = prepare(filterConfig);
         SessionConfig config = p.config();
         RedisConfig redis = p.redis();
-        Sealer sealer = p.sealer();
-        Listeners listeners = p.listeners();
-        ClassLoader loader = context.getClassLoader();
-        ConfigReader r = p.reader();
-        logConfiguration(config, redis, r.effective());
+        logConfiguration(config, redis, p.reader().effective());
         RedisApi api = RedisConnections.acquire(context, redis);
         try {
             api.ping();
@@ -136,7 +128,8 @@ public final class SessionFilter implements Filter {
         }
         store = new ResilientSessionStore(config.namespace(), api,
                 config.failureMode() == SessionConfig.FailureMode.MEMORY);
-        engine = new SessionEngine(config, store, sealer, loader, context, listeners, System::currentTimeMillis);
+        engine = new SessionEngine(config, store, p.sealer(), context.getClassLoader(), context, p.listeners(),
+                System::currentTimeMillis);
         store.writeTimes(engine::writtenAt);
         exclude = config.exclude();
         context.setAttribute(ENGINE_ATTRIBUTE, engine);

@@ -27,14 +27,14 @@ public final class StartupCheck implements ServletContainerInitializer {
     public void onStartup(Set<Class<?>> classes, ServletContext context) throws ServletException {
         for (FilterRegistration f : context.getFilterRegistrations().values()) {
             if (SessionFilter.class.getName().equals(f.getClassName())) {
-                SessionFilter.check(new Declared(f, context));
+                SessionFilter.prepare(new Declared(f, context));
             } else if (RateLimitFilter.class.getName().equals(f.getClassName())) {
-                RateLimitFilter.check(new Declared(f, context));
+                RateLimitFilter.prepare(new Declared(f, context));
             }
         }
         for (ServletRegistration s : context.getServletRegistrations().values()) {
             if (HealthServlet.class.getName().equals(s.getClassName())) {
-                HealthServlet.check(new Declared(s, context));
+                HealthServlet.prepare(new Declared(s, context));
             }
         }
     }

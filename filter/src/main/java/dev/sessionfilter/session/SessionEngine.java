@@ -147,11 +147,18 @@ public final class SessionEngine {
     }
 
     /**
-     * Counters for health and metrics: sessions loaded, commits written, attribute values refused (size
-     * limits, types the codec may not store), requests answered 503 because the store was unreachable.
+     * Counters for health and metrics, since start.
+     *
+     * @param loaded        sessions loaded
+     * @param committed     commits written
+     * @param valuesRefused attribute values refused (size limits, types the codec may not store)
+     * @param unavailable   requests answered 503 because the store was unreachable
      */
-    public long[] counters() {
-        return new long[] {loaded.get(), committed.get(), refused.get(), unavailableAnswers.get()};
+    public record Counters(long loaded, long committed, long valuesRefused, long unavailable) {
+    }
+
+    public Counters counters() {
+        return new Counters(loaded.get(), committed.get(), refused.get(), unavailableAnswers.get());
     }
 
     /** A fresh 256-bit id, base64url: never one the client chose. */

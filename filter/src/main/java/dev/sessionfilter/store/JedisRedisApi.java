@@ -35,7 +35,7 @@ public final class JedisRedisApi implements RedisApi {
     /** Keys looked at per master to estimate the session count: one SCAN call, bounded work. */
     private static final int SAMPLE = 1000;
     private static final Set<String> SUMMED = Set.of("used_memory", "maxmemory", "connected_clients");
-    private static final Set<String> INFO_FIELDS = Set.of("redis_version", "redis_mode", "role", "used_memory",
+    private static final Set<String> INFO_FIELDS = Set.of("redis_version", "role", "used_memory",
             "maxmemory", "maxmemory_policy", "connected_clients");
 
     private final UnifiedJedis jedis;
@@ -131,11 +131,6 @@ public final class JedisRedisApi implements RedisApi {
     }
 
     @Override
-    public String info(String section) {
-        return call(() -> jedis.info(section));
-    }
-
-    @Override
     public ServerFigures figures(String sessionKeyPrefix) {
         Map<String, String> info = new HashMap<>();
         String clusterState = null;
@@ -187,7 +182,7 @@ public final class JedisRedisApi implements RedisApi {
                 throw translate(e);
             }
         }
-        if (config.mode() == RedisConfig.Mode.CLUSTER && "cluster".equals(info.get("redis_mode"))) {
+        if (config.mode() == RedisConfig.Mode.CLUSTER && info.containsKey("role")) {
             info.put("role", "master"); // figures summed over the masters
         }
         return new ServerFigures(info, clusterState, slotsOk, keysKnown ? sessionKeys : -1);

@@ -18,9 +18,6 @@ public interface RedisApi extends AutoCloseable {
     /** PING: used for liveness probes and the recovery prober. */
     void ping();
 
-    /** INFO for one section, as Redis prints it. */
-    String info(String section);
-
     /**
      * Figures for operators (health details, metrics): a few extra round trips to each master, each part
      * left out when the ACL user may not run it. {@code sessionKeyPrefix} selects the keys counted.

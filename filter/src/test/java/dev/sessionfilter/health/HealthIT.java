@@ -160,8 +160,7 @@ class HealthIT {
                 j.aclSetUser("probe", "on", ">s3cret", "~sessionfilter:*", "+hgetall", "+evalsha", "+eval", "+exists",
                         "+hset", "+hdel", "+pexpire", "+persist", "+del", "+set", "+ping", "+hello", "+client|setname");
             }
-            RedisProcess acl = redis;
-            try (EmbeddedTomcat app = TestApps.app("redis://probe:s3cret@127.0.0.1:" + acl.port(), TestApps.newKeyset())
+            try (EmbeddedTomcat app = TestApps.app("redis://probe:s3cret@127.0.0.1:" + redis.port(), TestApps.newKeyset())
                     .param("sessionfilter.health.token", TOKEN)
                     .servlet("health", new HealthServlet(), "/health/*").start()) {
                 new Browser().get(app.url("/ops/set?n=user&v=acl"));
