@@ -31,6 +31,11 @@ public class ShopServlet extends HttpServlet {
                     + "<button>Log in</button></form>");
         } else {
             w.println("<p>Logged in as <b id=\"user\">" + esc(user) + "</b></p>");
+            Profile p = (Profile) session.getAttribute("profile");
+            if (p != null) {
+                w.println("<p>Profile: <b id=\"display\">" + esc(p.getDisplayName()) + "</b>, login nonce "
+                        + "<b id=\"nonce\">" + esc(String.valueOf(p.getLoginNonce())) + "</b></p>");
+            }
             w.println("<form method=\"post\" action=\"logout\"><button>Log out</button></form>");
         }
         @SuppressWarnings("unchecked")
@@ -54,7 +59,12 @@ public class ShopServlet extends HttpServlet {
         switch (path) {
             case "/login" -> {
                 HttpSession s = req.getSession();
-                s.setAttribute("user", req.getParameter("user"));
+                String user = req.getParameter("user");
+                s.setAttribute("user", user);
+                // The nonce is @JsonbTransient: this instance sees it in this request, no other ever does.
+                Profile profile = new Profile(user, "User " + user);
+                profile.setLoginNonce(Long.toHexString(System.nanoTime()));
+                s.setAttribute("profile", profile);
                 req.changeSessionId(); // no session fixation
             }
             case "/logout" -> {

@@ -183,6 +183,13 @@ class ContainersIT {
         assertTrue(onA.contains("<b id=\"instance\">tomcat10</b>") && onA.contains("zoe")
                 && onA.contains("<li>coffee x 1</li>") && onA.contains("<li>bread x 1</li>"), onA);
         assertTrue(user.get(third.url("/session.jsp")).body().contains("<td id=\"count\">2</td>"));
+        // The shipped jar honours the app's own JSON-B annotations: Profile has only a @JsonbCreator
+        // constructor and a @JsonbTransient nonce; written on Tomcat 10.1, read on WildFly and Tomcat 11.
+        for (ContainerProcess c : List.of(b, third)) {
+            String page = user.get(c.url("/")).body();
+            assertTrue(page.contains("Profile: <b id=\"display\">User zoe</b>, login nonce <b id=\"nonce\">null</b>"),
+                    c + ": " + page + "\n" + c.consoleTail());
+        }
 
         // changeSessionId on A: the old id is dead on all three, the new one carries the cart
         assertEquals(302, user.post(a.url("/login"), "user=zoe2").status());
