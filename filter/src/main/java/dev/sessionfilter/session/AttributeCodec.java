@@ -7,6 +7,7 @@ import jakarta.json.JsonReaderFactory;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 import jakarta.json.bind.JsonbConfig;
+import jakarta.json.bind.annotation.JsonbTransient;
 import jakarta.json.spi.JsonProvider;
 import jakarta.json.stream.JsonGenerator;
 import jakarta.json.stream.JsonGeneratorFactory;
@@ -14,6 +15,9 @@ import org.eclipse.yasson.YassonJsonb;
 
 import java.io.StringWriter;
 import java.io.StringReader;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.lang.reflect.Array;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -42,7 +46,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
@@ -100,6 +107,8 @@ final class AttributeCodec {
     private final List<String> allowExact = new ArrayList<>();
     private final List<String> allowPrefixes = new ArrayList<>();
     private final ClassLoader loader;
+    /** Per allowed class: null when its values round-trip through JSON-B, else why they do not. */
+    private final Map<Class<?>, Optional<String>> verdicts = new ConcurrentHashMap<>();
 
     AttributeCodec(List<String> allow, ClassLoader loader) {
         this.loader = loader;
@@ -140,7 +149,11 @@ final class AttributeCodec {
         return false;
     }
 
-    /** The UTF-8 JSON of a value; throws {@link NotAllowed} for a type that would not be restored. */
+    /**
+     * The UTF-8 JSON of a value; throws {@link NotAllowed} for a type that would not be restored as it was
+     * (not allowed, not restorable, or losing state), and other runtime exceptions (a JSON-B failure: a
+     * cycle, a throwing getter) as they come.
+     */
     byte[] encode(Object value) {
         // A Writer, not an OutputStream: the generator then needs no charset encoder of its own, which was
         // the largest cost of re-encoding read values at commit.
@@ -197,11 +210,104 @@ final class AttributeCodec {
                     throw new NotAllowed("class " + name + " is not allowed as a session attribute value; add it "
                             + "(or its package) to sessionfilter.serialization.allow, or store JDK value types");
                 }
+                checkRoundTrip(v);
                 g.writeStartArray().write("o").write(name);
                 jsonb.toJson(v, v.getClass(), g);
                 g.writeEnd();
             }
         }
+    }
+
+    /**
+     * The first value of each allowed class is written, read back and written again: a class whose values
+     * cannot be restored (no usable constructor), or lose state on the way (a private field without
+     * accessors), is refused at setAttribute instead of silently lost on a later request. The verdict is
+     * kept per class, so this costs one extra round of JSON-B per class and JVM.
+     */
+    private void checkRoundTrip(Object v) {
+        Class<?> type = v.getClass();
+        Optional<String> verdict = verdicts.get(type);
+        if (verdict == null) {
+            verdict = Optional.ofNullable(roundTripProblem(v, type));
+            verdicts.putIfAbsent(type, verdict);
+        }
+        if (verdict.isPresent()) {
+            throw new NotAllowed(verdict.get());
+        }
+    }
+
+    private String roundTripProblem(Object v, Class<?> type) {
+        String json = jsonb.toJson(v, type); // a JSON-B failure here is the caller's to report
+        Object copy;
+        try {
+            copy = jsonb.fromJson(json, type);
+        } catch (RuntimeException e) {
+            return "values of class " + type.getName() + " cannot be restored from JSON (" + rootMessage(e)
+                    + "); give it a public or protected no-argument constructor, or a constructor annotated "
+                    + "@JsonbCreator";
+        }
+        if (!json.equals(jsonb.toJson(copy, type))) {
+            return "values of class " + type.getName() + " do not read back as they were written by JSON-B; "
+                    + "make its properties plain getters/setters or public fields";
+        }
+        for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
+            for (Field f : c.getDeclaredFields()) {
+                int m = f.getModifiers();
+                if (Modifier.isStatic(m) || Modifier.isTransient(m) || f.isSynthetic()
+                        || f.isAnnotationPresent(JsonbTransient.class) || transientAccessor(c, f)) {
+                    continue;
+                }
+                try {
+                    f.setAccessible(true);
+                    if (!sameState(f.get(v), f.get(copy))) {
+                        return "field '" + f.getName() + "' of class " + type.getName() + " is not stored by JSON-B "
+                                + "(its value is lost on the next request); give it a public getter and setter, make "
+                                + "it public, or mark it transient or @JsonbTransient if it need not be kept";
+                    }
+                } catch (RuntimeException | IllegalAccessException e) {
+                    // A field we may not read (a JDK superclass in a named module): JSON-B cannot either.
+                }
+            }
+        }
+        return null;
+    }
+
+    private static boolean transientAccessor(Class<?> c, Field f) {
+        String cap = Character.toUpperCase(f.getName().charAt(0)) + f.getName().substring(1);
+        for (String name : new String[] {"get" + cap, "is" + cap}) {
+            try {
+                Method g = c.getDeclaredMethod(name);
+                if (g.isAnnotationPresent(JsonbTransient.class)) {
+                    return true;
+                }
+            } catch (NoSuchMethodException e) {
+                // no such getter
+            }
+        }
+        return false;
+    }
+
+    private boolean sameState(Object a, Object b) {
+        if (Objects.deepEquals(a, b)) {
+            return true;
+        }
+        if (a == null || b == null) {
+            return false;
+        }
+        try {
+            return jsonb.toJson(a).equals(jsonb.toJson(b)); // nested objects rarely define equals
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String m = t.getMessage();
+        return m == null ? t.getClass().getSimpleName() : m;
     }
 
     private void writeCollection(JsonGenerator g, String tag, Collection<?> c) {

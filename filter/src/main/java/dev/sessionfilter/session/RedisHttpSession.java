@@ -39,9 +39,12 @@ final class RedisHttpSession implements HttpSession {
     private Map<String, byte[]> stored;
     private final Map<String, Attr> attrs = new LinkedHashMap<>();
     private final Set<String> removedFields = new HashSet<>();
+    /** Stored fields whose value did not decode: hidden from this request, left as they are in Redis. */
+    private final Set<String> undecodable = new HashSet<>();
     private boolean metaDirty;
     private boolean persisted;
     private boolean invalid;
+    private boolean invalidating;
     private boolean gone;
     private Runnable onInvalidate;
 
@@ -149,18 +152,23 @@ final class RedisHttpSession implements HttpSession {
             return;
         }
         byte[] json;
+        synchronized (this) {
+            check();
+            json = encodeForSet(name, value);
+            checkSize(name, json.length);
+        }
+        // Servlet spec: valueBound runs before the value can be seen through getAttribute.
+        Attr current;
+        synchronized (this) {
+            current = attrs.get(name);
+        }
+        if (value instanceof HttpSessionBindingListener l && (current == null || current.value != value)) {
+            Listeners.run(() -> l.valueBound(new HttpSessionBindingEvent(this, name, value)));
+        }
         Object old;
         boolean existed;
         synchronized (this) {
             check();
-            try {
-                json = engine.codec.encode(value);
-            } catch (AttributeCodec.NotAllowed e) {
-                engine.refused.incrementAndGet();
-                throw new IllegalArgumentException("sessionfilter: cannot store attribute '" + name + "': "
-                        + e.getMessage(), e);
-            }
-            checkSize(name, json.length);
             Attr a = attr(name);
             existed = a != null;
             old = existed && needsOldValue(a) ? value(a) : null;
@@ -174,9 +182,6 @@ final class RedisHttpSession implements HttpSession {
             a.decoded = true;
             a.dirty = true;
         }
-        if (value instanceof HttpSessionBindingListener l && value != old) {
-            Listeners.run(() -> l.valueBound(new HttpSessionBindingEvent(this, name, value)));
-        }
         if (old instanceof HttpSessionBindingListener l && old != value) {
             Listeners.run(() -> l.valueUnbound(new HttpSessionBindingEvent(this, name, old)));
         }
@@ -184,6 +189,23 @@ final class RedisHttpSession implements HttpSession {
             engine.listeners.replaced(this, name, old);
         } else {
             engine.listeners.added(this, name, value);
+        }
+    }
+
+    /** The value's JSON, or an IllegalArgumentException naming the attribute, the class and the fix. */
+    private byte[] encodeForSet(String name, Object value) {
+        try {
+            return engine.codec.encode(value);
+        } catch (AttributeCodec.NotAllowed e) {
+            engine.refused.incrementAndGet();
+            throw new IllegalArgumentException("sessionfilter: cannot store attribute '" + name + "': "
+                    + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            engine.refused.incrementAndGet();
+            throw new IllegalArgumentException("sessionfilter: cannot store attribute '" + name + "' (class "
+                    + value.getClass().getName() + "): JSON-B could not serialize it ("
+                    + AttributeCodec.rootMessage(e) + "); store JDK value types, or make the class a plain data "
+                    + "class (getters/setters or public fields, no cycles, no throwing getters)", e);
         }
     }
 
@@ -212,13 +234,14 @@ final class RedisHttpSession implements HttpSession {
     public void invalidate() {
         synchronized (this) {
             check();
+            if (invalidating) {
+                return; // a listener calling invalidate(), or a second thread: the first one finishes it
+            }
+            invalidating = true;
         }
         engine.listeners.destroyed(this);
         List<Map.Entry<String, Object>> unbound = new ArrayList<>();
         synchronized (this) {
-            if (invalid) {
-                return;
-            }
             materializeAll();
             for (Attr a : attrs.values()) {
                 if (needsOldValue(a)) {
@@ -275,9 +298,26 @@ final class RedisHttpSession implements HttpSession {
                 try {
                     json = engine.codec.encode(a.value);
                 } catch (RuntimeException e) {
-                    engine.warnOnce("encode", key, "attribute value could no longer be encoded after an in-place "
-                            + "change (" + e.getClass().getSimpleName() + "); keeping the stored value");
-                    continue;
+                    // Changed in place into something JSON cannot hold: too late to refuse it to the app.
+                    // A value set in this request still has the form it was accepted in at setAttribute.
+                    engine.refused.incrementAndGet();
+                    engine.warnOnce("encode:" + a.value.getClass().getName(), key, "attribute '" + a.name
+                            + "' (class " + a.value.getClass().getName() + ") could no longer be encoded after an "
+                            + "in-place change (" + AttributeCodec.rootMessage(e) + "); "
+                            + (a.dirty ? "storing it as it was at setAttribute" : "keeping the stored value"));
+                    json = a.json;
+                }
+                if (json != a.json && json.length > engine.config.maxAttributeSize()) {
+                    // In-place growth past the limit: the same bound setAttribute enforces.
+                    engine.refused.incrementAndGet();
+                    engine.warnOnce("size:" + a.name, key, "attribute '" + a.name + "' grew to " + json.length
+                            + " bytes serialized by an in-place change, more than sessionfilter.maxAttributeSize ("
+                            + engine.config.maxAttributeSize() + " bytes); " + (a.dirty
+                            ? "storing it as it was at setAttribute" : "keeping the stored value"));
+                    json = a.json;
+                }
+                if (json == null) {
+                    continue; // read but never encodable, and never set: nothing to write
                 }
             }
             if (a.dirty || !Arrays.equals(json, a.original)) {
@@ -311,16 +351,28 @@ final class RedisHttpSession implements HttpSession {
         }
     }
 
-    /** Moves the session to a new id: written under the new key, then the old key is deleted. */
+    /**
+     * Moves the session to a new id. A stored session's old id is retired first (deleted, tombstoned) and
+     * only if it still existed is the session written under the new one: an id change racing with an
+     * invalidation on another request ends invalid, never resurrected under a fresh id. A crash between the
+     * two steps loses the session (the user logs in again); it never leaves the old id alive.
+     *
+     * @throws IllegalStateException when the session was invalidated or expired meanwhile
+     */
     void changeId(String newId) {
         String oldId;
         synchronized (this) {
             check();
             oldId = key.id();
+            undecodable.clear(); // carried over as stored: an id change loses nothing
             materializeAll();
-            SessionKey newKey = engine.key(newId);
-            boolean wasPersisted = persisted && !gone;
             SessionKey oldKey = key;
+            if (gone || (persisted && !engine.store.retire(oldKey))) {
+                invalid = true;
+                gone = true;
+                throw new IllegalStateException("session was invalidated or expired by another request");
+            }
+            SessionKey newKey = engine.key(newId);
             key = newKey;
             for (Attr a : attrs.values()) {
                 a.field = newKey.attributeField(a.name);
@@ -329,14 +381,13 @@ final class RedisHttpSession implements HttpSession {
                     a.json = a.original;
                 }
             }
+            boolean wasPersisted = persisted;
             stored = Map.of();
             removedFields.clear();
             persisted = false;
-            gone = false;
             metaDirty = true;
             if (wasPersisted) {
                 commit();
-                engine.store.delete(oldKey);
             }
         }
         engine.listeners.idChanged(this, oldId);
@@ -382,7 +433,7 @@ final class RedisHttpSession implements HttpSession {
             return a;
         }
         String field = key.attributeField(name);
-        if (removedFields.contains(field)) {
+        if (removedFields.contains(field) || undecodable.contains(field)) {
             return null;
         }
         byte[] sealed = stored.get(field);
@@ -405,9 +456,13 @@ final class RedisHttpSession implements HttpSession {
             try {
                 a.value = engine.codec.decode(a.json);
             } catch (IllegalArgumentException e) {
-                engine.warnOnce("decode", key, "a stored attribute could not be decoded (" + e.getMessage()
-                        + "); treating it as absent");
+                // Per class, so a second broken class is not hidden behind the first one's warning.
+                String type = engine.codec.typeName(a.json);
+                engine.warnOnce("decode:" + type, key, "stored attribute '" + a.name + "'"
+                        + (type == null ? "" : " of class " + type) + " could not be decoded ("
+                        + e.getMessage() + "); treating it as absent and keeping it in Redis unchanged");
                 attrs.remove(a.name);
+                undecodable.add(a.field);
                 return null;
             }
             a.decoded = true;
@@ -422,7 +477,8 @@ final class RedisHttpSession implements HttpSession {
     private void materializeAll() {
         for (Map.Entry<String, byte[]> e : stored.entrySet()) {
             String field = e.getKey();
-            if (!field.startsWith(SessionKey.ATTRIBUTE_PREFIX) || removedFields.contains(field)) {
+            if (!field.startsWith(SessionKey.ATTRIBUTE_PREFIX) || removedFields.contains(field)
+                    || undecodable.contains(field)) {
                 continue;
             }
             boolean known = false;

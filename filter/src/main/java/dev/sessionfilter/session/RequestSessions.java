@@ -131,8 +131,17 @@ final class RequestSessions {
         if (s == null) {
             throw new IllegalStateException("there is no session associated with this request");
         }
+        if (response.isCommitted()) {
+            // The new id could not reach the client: refuse before anything changes in Redis.
+            throw new IllegalStateException("cannot change the session id after the response has been committed");
+        }
         String newId = engine.newId();
-        current.changeId(newId);
+        try {
+            current.changeId(newId);
+        } catch (IllegalStateException e) {
+            invalidated(); // invalidated elsewhere meanwhile: the browser's cookie names a dead session
+            throw e;
+        }
         writeCookie(newId, false);
         return newId;
     }

@@ -32,6 +32,13 @@ public final class RedisSessionStore implements SessionStore {
             return 1
             """);
 
+    static final LuaScript RETIRE = LuaScript.of("retire", """
+            if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+            redis.call('DEL', KEYS[1])
+            redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
+            return 1
+            """);
+
     private static final byte[] NEW = {'n'};
     private static final byte[] EXISTING = {'e'};
 
@@ -67,6 +74,12 @@ public final class RedisSessionStore implements SessionStore {
     @Override
     public void delete(SessionKey key) {
         redis.eval(DELETE, List.of(key.key(), key.tombstone()), List.of(ascii(Long.toString(TOMBSTONE_MILLIS))));
+    }
+
+    @Override
+    public boolean retire(SessionKey key) {
+        Object r = redis.eval(RETIRE, List.of(key.key(), key.tombstone()), List.of(ascii(Long.toString(TOMBSTONE_MILLIS))));
+        return r instanceof Long l && l == 1L;
     }
 
     @Override

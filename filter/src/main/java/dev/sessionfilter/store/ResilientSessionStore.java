@@ -119,6 +119,23 @@ public final class ResilientSessionStore implements SessionStore {
     }
 
     @Override
+    public boolean retire(SessionKey key) {
+        if (!down) {
+            try {
+                boolean ok = redis.retire(key);
+                copies.remove(key);
+                return ok;
+            } catch (RedisUnavailableException e) {
+                markDown(e);
+            }
+        }
+        if (!memoryFallback) {
+            throw unavailable();
+        }
+        return copies.retireLocally(key);
+    }
+
+    @Override
     public boolean redisAvailable() {
         return !down;
     }
@@ -269,6 +286,17 @@ public final class ResilientSessionStore implements SessionStore {
             drop(k);
             Pending p = pending.computeIfAbsent(k, x -> new Pending(key, false));
             p.deleted = true;
+        }
+
+        /** Like {@link #deleteLocally}, but only for a session this instance still holds. */
+        synchronized boolean retireLocally(SessionKey key) {
+            String k = key.toString();
+            Pending p = pending.get(k);
+            if ((p != null && p.deleted) || !entries.containsKey(k)) {
+                return false;
+            }
+            deleteLocally(key);
+            return true;
         }
 
         synchronized void remove(SessionKey key) {

@@ -33,6 +33,15 @@ public interface SessionStore extends AutoCloseable {
     /** Removes a session and leaves a short-lived tombstone, so in-flight requests cannot recreate it. */
     void delete(SessionKey key);
 
+    /**
+     * Retires an id that is being changed: atomically, deletes the session and leaves a tombstone only if it
+     * still exists. The caller writes the session under its new id only after this returned true, so an id
+     * change can never bring back a session another request invalidated meanwhile.
+     *
+     * @return false when the session was already gone (invalidated or expired)
+     */
+    boolean retire(SessionKey key);
+
     /** Whether sessions are served from Redis right now (false while degraded to memory or failing). */
     boolean redisAvailable();
 

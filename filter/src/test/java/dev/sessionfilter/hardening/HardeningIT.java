@@ -1,0 +1,144 @@
+package dev.sessionfilter.hardening;
+
+import dev.sessionfilter.store.SessionKey;
+import dev.sessionfilter.testing.Browser;
+import dev.sessionfilter.testing.EmbeddedTomcat;
+import dev.sessionfilter.testing.RedisProcess;
+import dev.sessionfilter.testing.RedisServers;
+import dev.sessionfilter.testing.TestApps;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Issue 9's session-contract defects, each pinned against real Redis on an embedded Tomcat. */
+class HardeningIT {
+    static final String NS = "hard";
+    static RedisProcess redis;
+    static String keyset = TestApps.newKeyset();
+    static EmbeddedTomcat app;
+    /** The same sessions, from an app that does not allow the value classes (an older or other deployment). */
+    static EmbeddedTomcat strict;
+
+    @BeforeAll
+    static void start() {
+        redis = RedisServers.standalone();
+        app = TestApps.app(redis.url(), keyset).param("sessionfilter.namespace", NS)
+                .param("sessionfilter.serialization.allow", "dev.sessionfilter.hardening")
+                .param("sessionfilter.listeners", HardeningServlet.ReentrantListener.class.getName())
+                .servlet("hardening", new HardeningServlet(), "/h/*").start();
+        strict = TestApps.app(redis.url(), keyset).param("sessionfilter.namespace", NS)
+                .servlet("hardening", new HardeningServlet(), "/h/*").start();
+    }
+
+    @AfterAll
+    static void stop() {
+        app.close();
+        strict.close();
+        redis.close();
+    }
+
+    /** Item 2: a value that cannot be stored is refused at setAttribute, naming the attribute, class and fix. */
+    @Test
+    void valuesThatCannotRoundTrip_areRefusedAtSetAttribute() {
+        Browser b = new Browser();
+        String noctor = b.get(app.url("/h/set?n=a&kind=noctor")).body();
+        assertTrue(noctor.startsWith("refused: sessionfilter: cannot store attribute 'a'")
+                && noctor.contains(Values.NoConstructor.class.getName()) && noctor.contains("@JsonbCreator"), noctor);
+        String hidden = b.get(app.url("/h/set?n=b&kind=hidden")).body();
+        assertTrue(hidden.contains("attribute 'b'") && hidden.contains("field 'secret'")
+                && hidden.contains(Values.HiddenState.class.getName()) && hidden.contains("getter and setter"), hidden);
+        String cycle = b.get(app.url("/h/set?n=c&kind=cycle")).body();
+        assertTrue(cycle.startsWith("refused: sessionfilter: cannot store attribute 'c' (class "
+                + Values.Node.class.getName() + "): JSON-B could not serialize it"), cycle);
+        String throwing = b.get(app.url("/h/set?n=d&kind=throwing")).body();
+        assertTrue(throwing.startsWith("refused: sessionfilter: cannot store attribute 'd' (class "
+                + Values.Throwing.class.getName()) && throwing.contains("getter says no"), throwing);
+        assertEquals("", b.get(app.url("/h/names")).body(), "nothing refused was kept");
+    }
+
+    /** Item 1 (classes side) and 2: values that can round-trip do, @JsonbCreator and @JsonbTransient included. */
+    @Test
+    void valuesThatRoundTrip_areReadBackOnTheNextRequest() {
+        Browser b = new Browser();
+        assertEquals("ok", b.get(app.url("/h/set?n=g&kind=good")).body());
+        assertEquals("ok", b.get(app.url("/h/set?n=c&kind=created")).body());
+        assertEquals("Good g [t]", b.get(app.url("/h/describe?n=g")).body());
+        assertEquals("Created c not kept", b.get(app.url("/h/describe?n=c")).body());
+    }
+
+    /** Also-fix: a value that does not decode here is hidden (names too) and kept in Redis for others. */
+    @Test
+    void anUndecodableValue_isHiddenFromNames_andKeptInRedis() {
+        Browser b = new Browser();
+        assertEquals("ok", b.get(app.url("/h/set?n=g&kind=good")).body());
+        String cookie = b.cookies.get("SESSION");
+        Browser other = Browser.withSession(cookie);
+        assertEquals("null names=", other.get(strict.url("/h/get-then-names?n=g")).body());
+        assertEquals("ok", other.get(strict.url("/ops/set?n=more&v=1")).body());
+        assertEquals("Good g [t]", b.get(app.url("/h/describe?n=g")).body(), "the other app lost nothing");
+        assertEquals("g,more", b.get(app.url("/h/names")).body());
+    }
+
+    /** Item 3: changeSessionId racing an invalidation ends invalid; nothing is written under a new id. */
+    @Test
+    void changeSessionId_neverResurrectsASessionInvalidatedMeanwhile() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            Browser b = new Browser();
+            b.get(app.url("/ops/set?n=user&v=ann"));
+            String cookie = b.cookies.get("SESSION");
+            Set<String> others = liveSessionKeys();
+            assertTrue(others.remove(key(cookie).toString()));
+            CompletableFuture<Browser.Response> slow = CompletableFuture.supplyAsync(
+                    () -> Browser.withSession(cookie).get(app.url("/h/slow-change?ms=400")));
+            Thread.sleep(150); // the slow request has loaded the session
+            assertEquals("invalidated", Browser.withSession(cookie).get(app.url("/ops/invalidate")).body());
+            Browser.Response r = slow.join();
+            assertEquals(200, r.status());
+            assertTrue(r.body().startsWith("ISE "), r.body());
+            assertTrue(r.setCookies().stream().noneMatch(c -> !c.contains("Max-Age=0")),
+                    "no cookie for a new id: " + r.setCookies());
+            assertEquals(others, liveSessionKeys(), "no session was written under a new id");
+        }
+    }
+
+    /** Item 3: after the response is committed the id cannot change; the session is kept as it was. */
+    @Test
+    void changeSessionId_afterCommit_throwsAndKeepsTheSession() {
+        Browser b = new Browser();
+        b.get(app.url("/ops/set?n=user&v=bea"));
+        String cookie = b.cookies.get("SESSION");
+        assertEquals("early ISE id-kept=true", b.get(app.url("/h/change-after-commit")).body());
+        assertEquals(cookie, b.cookies.get("SESSION"));
+        assertEquals("bea", Browser.withSession(cookie).get(app.url("/ops/get?n=user")).body());
+    }
+
+    /** Also-fix: a listener calling invalidate() from sessionDestroyed neither recurses nor fires twice. */
+    @Test
+    void invalidate_fromSessionDestroyed_firesOnce() {
+        assertEquals("destroyed user=ann,reentered", new Browser().get(app.url("/h/invalidate-reentrant")).body());
+    }
+
+    /** Also-fix: valueBound runs before the value can be read from the session. */
+    @Test
+    void valueBound_runsBeforeTheValueIsVisible() {
+        assertEquals("[visible-in-valueBound=false]", new Browser().get(app.url("/h/bind-visible?n=p")).body());
+    }
+
+    static Set<String> liveSessionKeys() {
+        try (Jedis j = redis.jedis()) {
+            return j.keys(NS + ":s:{*").stream().filter(k -> !k.endsWith(":x")).collect(Collectors.toSet());
+        }
+    }
+
+    static SessionKey key(String id) {
+        return new SessionKey(NS, id);
+    }
+}

@@ -1,0 +1,160 @@
+package dev.sessionfilter.hardening;
+
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpSession;
+import jakarta.servlet.http.HttpSessionBindingEvent;
+import jakarta.servlet.http.HttpSessionBindingListener;
+import jakarta.servlet.http.HttpSessionEvent;
+import jakarta.servlet.http.HttpSessionListener;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/** Operations for {@link HardeningIT}, at /h/*; each answers a short text the test compares. */
+public final class HardeningServlet extends HttpServlet {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        resp.setContentType("text/plain;charset=UTF-8");
+        String op = req.getPathInfo();
+        String n = req.getParameter("n");
+        switch (op) {
+            case "/set" -> {
+                Object value = switch (req.getParameter("kind")) {
+                    case "good" -> {
+                        Values.Good g = new Values.Good();
+                        g.name = "g";
+                        g.tags.add("t");
+                        yield g;
+                    }
+                    case "created" -> new Values.Created("c");
+                    case "noctor" -> new Values.NoConstructor("x");
+                    case "hidden" -> new Values.HiddenState("s3cret");
+                    case "hidden-default" -> new Values.HiddenState();
+                    case "cycle" -> {
+                        Values.Node a = new Values.Node();
+                        a.next = a;
+                        yield a;
+                    }
+                    case "throwing" -> new Values.Throwing();
+                    default -> throw new IllegalArgumentException("kind");
+                };
+                try {
+                    req.getSession().setAttribute(n, value);
+                    resp.getWriter().print("ok");
+                } catch (IllegalArgumentException e) {
+                    resp.getWriter().print("refused: " + e.getMessage());
+                }
+            }
+            case "/describe" -> {
+                HttpSession s = req.getSession(false);
+                Object v = s == null ? null : s.getAttribute(n);
+                String d = v == null ? "null"
+                        : v instanceof Values.Good g ? "Good " + g.name + " " + g.tags
+                        : v instanceof Values.Created c ? "Created " + c.getName() + " " + c.getScratch()
+                        : v instanceof Values.HiddenState h ? "Hidden " + h.visible + " " + h.secret()
+                        : v.getClass().getName();
+                resp.getWriter().print(d);
+            }
+            case "/get-then-names" -> {
+                HttpSession s = req.getSession(false);
+                Object v = s.getAttribute(n);
+                List<String> names = new ArrayList<>(Collections.list(s.getAttributeNames()));
+                Collections.sort(names);
+                resp.getWriter().print((v == null ? "null" : "value") + " names=" + String.join(",", names));
+            }
+            case "/names" -> {
+                HttpSession s = req.getSession(false);
+                List<String> names = s == null ? List.of() : new ArrayList<>(Collections.list(s.getAttributeNames()));
+                Collections.sort(names);
+                resp.getWriter().print(String.join(",", names));
+            }
+            case "/slow-change" -> {
+                HttpSession s = req.getSession(false);
+                s.getAttribute("user");
+                sleep(Long.parseLong(req.getParameter("ms")));
+                try {
+                    String nu = req.changeSessionId();
+                    s.setAttribute("user", "escalated");
+                    resp.getWriter().print("changed " + nu);
+                } catch (IllegalStateException e) {
+                    resp.getWriter().print("ISE " + e.getMessage());
+                }
+            }
+            case "/change-after-commit" -> {
+                HttpSession s = req.getSession(false);
+                resp.getWriter().print("early ");
+                resp.flushBuffer();
+                try {
+                    req.changeSessionId();
+                    resp.getWriter().print("changed");
+                } catch (IllegalStateException e) {
+                    resp.getWriter().print("ISE id-kept=" + s.getId().equals(req.getRequestedSessionId()));
+                }
+            }
+            case "/invalidate-reentrant" -> {
+                HttpSession s = req.getSession();
+                s.setAttribute("user", "ann");
+                ReentrantListener.EVENTS.clear();
+                s.invalidate();
+                resp.getWriter().print(String.join(",", ReentrantListener.EVENTS));
+            }
+            case "/bind-visible" -> {
+                HttpSession s = req.getSession();
+                s.setAttribute(n, new Peeking(n));
+                resp.getWriter().print(Peeking.SEEN);
+                Peeking.SEEN.clear();
+            }
+            default -> resp.sendError(404);
+        }
+    }
+
+    /** A session listener that calls invalidate() again from sessionDestroyed: must not recurse or fire twice. */
+    public static final class ReentrantListener implements HttpSessionListener {
+        static final List<String> EVENTS = Collections.synchronizedList(new ArrayList<>());
+
+        @Override
+        public void sessionDestroyed(HttpSessionEvent se) {
+            EVENTS.add("destroyed user=" + se.getSession().getAttribute("user"));
+            try {
+                se.getSession().invalidate();
+                EVENTS.add("reentered");
+            } catch (IllegalStateException e) {
+                EVENTS.add("ISE");
+            } catch (StackOverflowError e) {
+                EVENTS.add("recursed");
+            }
+        }
+    }
+
+    /** Records whether it could already be read from the session inside valueBound. */
+    public static final class Peeking implements HttpSessionBindingListener {
+        static final List<String> SEEN = Collections.synchronizedList(new ArrayList<>());
+        public String name;
+
+        public Peeking() {
+        }
+
+        public Peeking(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public void valueBound(HttpSessionBindingEvent event) {
+            SEEN.add("visible-in-valueBound=" + (event.getSession().getAttribute(name) == this));
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
