@@ -22,9 +22,19 @@ import java.util.List;
  * @param master     Sentinel master name
  * @param timeout    connect and socket timeout, also the pool's maximum wait
  * @param maxTotal   pool size
+ * @param verifyHostname with TLS, check that the server's certificate names the host connected to
+ * @param sentinelUser     ACL user for the sentinels (they have their own), or null
+ * @param sentinelPassword password for the sentinels, or null
  */
 public record RedisConfig(Mode mode, String host, int port, int database, boolean tls, String user, String password,
-                          List<HostPort> nodes, String master, Duration timeout, int maxTotal) {
+                          List<HostPort> nodes, String master, Duration timeout, int maxTotal, boolean verifyHostname,
+                          String sentinelUser, String sentinelPassword) {
+
+    /** A plain standalone configuration (tests, benchmarks). */
+    public static RedisConfig standalone(String host, int port, Duration timeout, int maxTotal) {
+        return new RedisConfig(Mode.STANDALONE, host, port, 0, false, null, null, List.of(), null, timeout, maxTotal,
+                true, null, null);
+    }
 
     public enum Mode { STANDALONE, SENTINEL, CLUSTER }
 
@@ -107,8 +117,12 @@ public record RedisConfig(Mode mode, String host, int port, int database, boolea
             r.fail(Setting.REDIS_TIMEOUT, r.string(Setting.REDIS_TIMEOUT), "a positive duration such as 2s or 500ms");
         }
         int maxTotal = r.integer(Setting.REDIS_POOL_MAX_TOTAL, 1, 10_000);
+        boolean verifyHostname = "true".equals(r.choice(Setting.REDIS_TLS_VERIFY_HOSTNAME, "true", "false"));
+        String sentinelUser = r.string(Setting.REDIS_SENTINEL_USER);
+        String sentinelPassword = r.secret(Setting.REDIS_SENTINEL_PASSWORD, Setting.REDIS_SENTINEL_PASSWORD_FILE);
         return new RedisConfig(mode, host, port, db, tls, user, password, nodes, master,
-                timeout == null ? Duration.ofSeconds(2) : timeout, maxTotal);
+                timeout == null ? Duration.ofSeconds(2) : timeout, maxTotal, verifyHostname,
+                sentinelUser == null || sentinelUser.isBlank() ? null : sentinelUser, sentinelPassword);
     }
 
     private static List<HostPort> nodes(ConfigReader r, Setting s) {
@@ -145,7 +159,16 @@ public record RedisConfig(Mode mode, String host, int port, int database, boolea
         if (url == null) {
             return "(unset)";
         }
-        return "`" + url.replaceAll("(//[^/@:]*:)[^@/]*@", "$1<masked>@").replaceAll("(//)([^/@:]+)@", "$1<masked>@") + "`";
+        // Everything up to the last '@' after the scheme is user info: a password may hold '@', '/' or ':'.
+        int start = url.indexOf("//");
+        int at = url.lastIndexOf('@');
+        if (start < 0 || at < start) {
+            return "`" + url + "`";
+        }
+        String info = url.substring(start + 2, at);
+        int colon = info.indexOf(':');
+        String user = colon > 0 ? info.substring(0, colon + 1) : ""; // the user name is no secret
+        return "`" + url.substring(0, start + 2) + user + "<masked>" + url.substring(at) + "`";
     }
 
     /** Describes the target without secrets, for the start-up log. */
@@ -154,7 +177,8 @@ public record RedisConfig(Mode mode, String host, int port, int database, boolea
             case STANDALONE -> (tls ? "rediss://" : "redis://") + host + ":" + port + "/" + database;
             case SENTINEL -> "sentinel master " + master + " via " + nodes;
             case CLUSTER -> "cluster via " + nodes;
-        } + (user != null ? " as user " + user : "") + (password != null ? " with password" : "");
+        } + (user != null ? " as user " + user : "") + (password != null ? " with password" : "")
+                + (tls && !verifyHostname ? " (TLS host name NOT verified)" : "");
     }
 
     @Override

@@ -168,11 +168,31 @@ public record SessionConfig(String namespace, Duration idleTimeout, Duration abs
 
     /** {@code sessionfilter:shop} for context path {@code /shop}, {@code sessionfilter:ROOT} for the root app. */
     public static String defaultNamespace(String contextPath) {
-        String p = contextPath == null || contextPath.isEmpty() || "/".equals(contextPath) ? "ROOT"
-                : contextPath.substring(1).replaceAll("[^A-Za-z0-9_.\\-]", "_");
-        String ns = "sessionfilter:" + p;
-        return ns.length() > 64 ? ns.substring(0, 64) : ns;
+        if (contextPath == null || contextPath.isEmpty() || "/".equals(contextPath)) {
+            return "sessionfilter:ROOT";
+        }
+        String p = contextPath.substring(1);
+        if (PLAIN_CONTEXT.matcher(p).matches() && !"ROOT".equals(p)) {
+            return "sessionfilter:" + p; // the common case, readable and unchanged since 0.1
+        }
+        // Anything else (a '/', other characters, a long path, "/ROOT") gets a readable part plus a hash of
+        // the whole path, so two context paths never share a namespace: /a/b and /a_b stay apart.
+        String readable = p.replaceAll("[^A-Za-z0-9_.\\-]", "_");
+        if (readable.length() > 32) {
+            readable = readable.substring(0, 32);
+        }
+        try {
+            byte[] h = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(contextPath.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return "sessionfilter:" + readable + "~"
+                    + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(h).substring(0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
+
+    /** Context paths used as they are in the default namespace: one segment of safe characters, not too long. */
+    private static final java.util.regex.Pattern PLAIN_CONTEXT = java.util.regex.Pattern.compile("[A-Za-z0-9_.\\-]{1,50}");
 
     @Override
     public String toString() {

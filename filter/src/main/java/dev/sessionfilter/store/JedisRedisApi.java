@@ -21,6 +21,7 @@ import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.resps.ScanResult;
 import redis.clients.jedis.util.Pool;
 
+import javax.net.ssl.SSLParameters;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
@@ -49,9 +50,8 @@ public final class JedisRedisApi implements RedisApi {
 
     private static UnifiedJedis connect(RedisConfig c) {
         int timeoutMs = (int) c.timeout().toMillis();
-        DefaultJedisClientConfig.Builder cb = DefaultJedisClientConfig.builder()
-                .connectionTimeoutMillis(timeoutMs).socketTimeoutMillis(timeoutMs)
-                .ssl(c.tls()).clientName("sessionfilter");
+        DefaultJedisClientConfig.Builder cb = tls(DefaultJedisClientConfig.builder(), c)
+                .connectionTimeoutMillis(timeoutMs).socketTimeoutMillis(timeoutMs).clientName("sessionfilter");
         if (c.user() != null) {
             cb.user(c.user());
         }
@@ -74,9 +74,16 @@ public final class JedisRedisApi implements RedisApi {
             }
             case SENTINEL -> {
                 JedisClientConfig cfg = cb.database(c.database()).build();
-                JedisClientConfig sentinelCfg = DefaultJedisClientConfig.builder()
-                        .connectionTimeoutMillis(timeoutMs).socketTimeoutMillis(timeoutMs).ssl(c.tls())
-                        .clientName("sessionfilter-sentinel").build();
+                DefaultJedisClientConfig.Builder sb = tls(DefaultJedisClientConfig.builder(), c)
+                        .connectionTimeoutMillis(timeoutMs).socketTimeoutMillis(timeoutMs)
+                        .clientName("sessionfilter-sentinel");
+                if (c.sentinelUser() != null) {
+                    sb.user(c.sentinelUser());
+                }
+                if (c.sentinelPassword() != null) {
+                    sb.password(c.sentinelPassword());
+                }
+                JedisClientConfig sentinelCfg = sb.build();
                 return RedisSentinelClient.builder().masterName(c.master()).sentinels(hosts(c.nodes()))
                         .clientConfig(cfg).sentinelClientConfig(sentinelCfg).poolConfig(pool).build();
             }
@@ -86,6 +93,22 @@ public final class JedisRedisApi implements RedisApi {
             }
             default -> throw new IllegalStateException(c.mode().toString());
         }
+    }
+
+    /**
+     * TLS when asked for, and then the server's certificate must name the host we connect to (as HTTPS
+     * clients check): a certificate merely signed by a trusted CA for some other host is refused, so a
+     * man in the middle never receives the AUTH password. Set explicitly rather than left to the Jedis
+     * default, so the documented switch is the only way to turn it off.
+     */
+    private static DefaultJedisClientConfig.Builder tls(DefaultJedisClientConfig.Builder b, RedisConfig c) {
+        b.ssl(c.tls());
+        if (c.tls()) {
+            SSLParameters p = new SSLParameters();
+            p.setEndpointIdentificationAlgorithm(c.verifyHostname() ? "HTTPS" : null);
+            b.sslParameters(p);
+        }
+        return b;
     }
 
     private static Set<HostAndPort> hosts(List<RedisConfig.HostPort> nodes) {
@@ -276,12 +299,27 @@ public final class JedisRedisApi implements RedisApi {
         if (e instanceof JedisDataException) {
             String m = String.valueOf(e.getMessage());
             // Failover and cluster re-sharding states are outages, not bugs.
-            boolean transientState = m.startsWith("LOADING") || m.startsWith("CLUSTERDOWN") || m.startsWith("READONLY")
-                    || m.startsWith("MASTERDOWN") || m.startsWith("TRYAGAIN");
-            return transientState ? new RedisUnavailableException("Redis not serving: " + m, e) : e;
+            return notServing(m) ? new RedisUnavailableException("Redis not serving: " + m, e) : e;
         }
         return new RedisUnavailableException("Redis unreachable: " + e.getMessage(), e);
     }
+
+    /**
+     * Error replies that mean "Redis cannot serve this now", not "our command is wrong": fail-over and
+     * re-sharding states, a full memory under {@code noeviction} (OOM), a script running too long (BUSY), a
+     * failing disk refusing writes (MISCONF), missing replicas (NOREPLICAS). Each gets the outage behaviour.
+     */
+    static boolean notServing(String errorReply) {
+        for (String prefix : NOT_SERVING) {
+            if (errorReply.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static final List<String> NOT_SERVING = List.of("LOADING", "CLUSTERDOWN", "READONLY", "MASTERDOWN",
+            "TRYAGAIN", "OOM", "BUSY", "MISCONF", "NOREPLICAS");
 
     @Override
     public void close() {

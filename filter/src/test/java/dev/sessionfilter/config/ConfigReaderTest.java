@@ -32,6 +32,33 @@ class ConfigReaderTest {
         assertNull(ConfigReader.parseDuration("-5s"));
     }
 
+    /** Issue 9: two context paths never share a default namespace; plain ones keep their readable name. */
+    @Test
+    void defaultNamespace_isInjective_andKeepsPlainNames() {
+        assertEquals("sessionfilter:ROOT", SessionConfig.defaultNamespace(""));
+        assertEquals("sessionfilter:ROOT", SessionConfig.defaultNamespace("/"));
+        assertEquals("sessionfilter:sample", SessionConfig.defaultNamespace("/sample"));
+        assertEquals("sessionfilter:a_b", SessionConfig.defaultNamespace("/a_b"));
+        String nested = SessionConfig.defaultNamespace("/a/b");
+        assertTrue(nested.startsWith("sessionfilter:a_b~"), nested);
+        assertTrue(!nested.equals(SessionConfig.defaultNamespace("/a_b")));
+        assertTrue(!SessionConfig.defaultNamespace("/ROOT").equals(SessionConfig.defaultNamespace("/")));
+        String longA = SessionConfig.defaultNamespace("/" + "x".repeat(80) + "a");
+        String longB = SessionConfig.defaultNamespace("/" + "x".repeat(80) + "b");
+        assertTrue(!longA.equals(longB) && longA.length() <= 64, longA + " " + longB);
+    }
+
+    /** Issue 9: a password holding '@', '/' or ':' never shows, even in part. */
+    @Test
+    void maskUrl_hidesTheWholeUserInfo() {
+        for (String pw : new String[] {"s3cret", "p@ss", "pa/ss", "p:a@s/s", "@@", "x/@y"}) {
+            String masked = RedisConfig.maskUrl("redis://user:" + pw + "@redis.internal:6379/0");
+            assertEquals("`redis://user:<masked>@redis.internal:6379/0`", masked);
+        }
+        assertEquals("`redis://redis.internal:6379`", RedisConfig.maskUrl("redis://redis.internal:6379"));
+        assertEquals("`redis://<masked>@h:1`", RedisConfig.maskUrl("redis://p@ss@h:1"));
+    }
+
     @Test
     void parseSize_acceptsBinaryUnits() {
         assertEquals(64 * 1024, ConfigReader.parseSize("64KiB"));

@@ -132,6 +132,40 @@ class HardeningIT {
         assertEquals("[visible-in-valueBound=false]", new Browser().get(app.url("/h/bind-visible?n=p")).body());
     }
 
+    /**
+     * Item 7: Redis refusing writes for lack of memory ({@code -OOM} under {@code noeviction}) is an outage,
+     * not a 500: memory mode keeps serving and writes back once Redis has room; fail mode answers 503.
+     */
+    @Test
+    void redisOutOfMemory_getsTheOutageBehaviour() {
+        try (RedisProcess full = RedisServers.standalone("--maxmemory-policy", "noeviction");
+             EmbeddedTomcat memory = TestApps.app(full.url(), keyset).param("sessionfilter.namespace", "oom").start();
+             EmbeddedTomcat fail = TestApps.app(full.url(), keyset).param("sessionfilter.namespace", "oom")
+                     .param("sessionfilter.onRedisFailure", "fail").start()) {
+            Browser b = new Browser();
+            assertEquals("ok", b.get(memory.url("/ops/set?n=before&v=1")).body());
+            String cookie = b.cookies.get("SESSION");
+            try (Jedis j = full.jedis()) {
+                j.configSet("maxmemory", "1"); // every write is now refused with -OOM
+            }
+            Browser.Response w = Browser.withSession(cookie).get(memory.url("/ops/set?n=during&v=2"));
+            assertEquals(200, w.status(), w.body());
+            assertEquals("2", Browser.withSession(cookie).get(memory.url("/ops/get?n=during")).body());
+            Browser.Response f = new Browser().get(fail.url("/ops/set?n=x&v=1"));
+            assertEquals(503, f.status(), f.body());
+            try (Jedis j = full.jedis()) {
+                j.configSet("maxmemory", "0");
+            }
+            // Written back within the prober's backoff; then read from Redis by the other instance.
+            long deadline = System.currentTimeMillis() + 30_000;
+            String seen = "";
+            while (System.currentTimeMillis() < deadline && !seen.equals("2")) {
+                seen = Browser.withSession(cookie).get(fail.url("/ops/get?n=during")).body();
+            }
+            assertEquals("2", seen, "the write acknowledged during the OOM was written back");
+        }
+    }
+
     static Set<String> liveSessionKeys() {
         try (Jedis j = redis.jedis()) {
             return j.keys(NS + ":s:{*").stream().filter(k -> !k.endsWith(":x")).collect(Collectors.toSet());

@@ -23,8 +23,7 @@ public final class RateLimitBench {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 4;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         try (RedisProcess redis = RedisServers.standalone();
-             JedisRedisApi api = new JedisRedisApi(new RedisConfig(RedisConfig.Mode.STANDALONE, "127.0.0.1",
-                     redis.port(), 0, false, null, null, List.of(), null, Duration.ofSeconds(2), threads * 2));
+             JedisRedisApi api = new JedisRedisApi(RedisConfig.standalone("127.0.0.1", redis.port(), Duration.ofSeconds(2), threads * 2));
              RedisClient bare = RedisClient.builder().hostAndPort("127.0.0.1", redis.port()).build()) {
             RateLimiter limiter = new RateLimiter("bench", api, RateLimiter.FailureMode.LOCAL, 1000, System::currentTimeMillis);
             List<Limit> limits = Limit.parse("1000000 per 10 seconds");

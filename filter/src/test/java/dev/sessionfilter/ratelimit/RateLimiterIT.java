@@ -15,8 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /** The limiter against real Redis: Redis' clock, not the nodes', and one round trip per decision. */
 class RateLimiterIT {
     static JedisRedisApi api(RedisProcess redis) {
-        return new JedisRedisApi(new RedisConfig(RedisConfig.Mode.STANDALONE, "127.0.0.1", redis.port(), 0, false, null,
-                null, List.of(), null, Duration.ofSeconds(2), 8));
+        return new JedisRedisApi(RedisConfig.standalone("127.0.0.1", redis.port(), Duration.ofSeconds(2), 8));
     }
 
     @Test

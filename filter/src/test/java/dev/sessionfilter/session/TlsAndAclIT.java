@@ -5,6 +5,7 @@ import dev.sessionfilter.testing.EmbeddedTomcat;
 import dev.sessionfilter.testing.RedisProcess;
 import dev.sessionfilter.testing.RedisServers;
 import dev.sessionfilter.testing.TestApps;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 
@@ -26,33 +27,50 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class TlsAndAclIT {
 
-    @Test
-    void rediss_connectsOverTls_trustingTheJvmTrustStore() throws Exception {
-        Path dir = Files.createTempDirectory("tls");
-        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-        run(keytool, "-genkeypair", "-alias", "redis", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=localhost",
-                "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2", "-storetype", "PKCS12",
-                "-keystore", dir.resolve("server.p12").toString(), "-storepass", "changeit");
-        run(keytool, "-exportcert", "-rfc", "-alias", "redis", "-keystore", dir.resolve("server.p12").toString(),
-                "-storepass", "changeit", "-file", dir.resolve("cert.pem").toString());
-        run(keytool, "-importcert", "-noprompt", "-alias", "redis", "-file", dir.resolve("cert.pem").toString(),
-                "-storetype", "PKCS12", "-keystore", dir.resolve("trust.p12").toString(), "-storepass", "changeit");
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(dir.resolve("server.p12"))) {
-            ks.load(in, "changeit".toCharArray());
-        }
-        PrivateKey key = (PrivateKey) ks.getKey("redis", "changeit".toCharArray());
-        Files.writeString(dir.resolve("key.pem"), "-----BEGIN PRIVATE KEY-----\n"
-                + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(key.getEncoded())
-                + "\n-----END PRIVATE KEY-----\n");
+    static Path dir;
+
+    /** Two server certificates, both in the JVM trust store: one for 127.0.0.1, one for another host. */
+    @BeforeAll
+    static void certificates() throws Exception {
+        dir = Files.createTempDirectory("tls");
+        certificate("redis", "SAN=ip:127.0.0.1,dns:localhost");
+        certificate("wrong", "SAN=dns:wrong.example");
         System.setProperty("javax.net.ssl.trustStore", dir.resolve("trust.p12").toString());
         System.setProperty("javax.net.ssl.trustStorePassword", "changeit");
         System.setProperty("javax.net.ssl.trustStoreType", "PKCS12");
+    }
 
+    static void certificate(String alias, String san) throws Exception {
+        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        Path p12 = dir.resolve(alias + ".p12");
+        run(keytool, "-genkeypair", "-alias", alias, "-keyalg", "RSA", "-keysize", "2048", "-dname",
+                "CN=" + (alias.equals("redis") ? "localhost" : "wrong.example"), "-ext", san, "-validity", "2",
+                "-storetype", "PKCS12", "-keystore", p12.toString(), "-storepass", "changeit");
+        run(keytool, "-exportcert", "-rfc", "-alias", alias, "-keystore", p12.toString(),
+                "-storepass", "changeit", "-file", dir.resolve(alias + "-cert.pem").toString());
+        run(keytool, "-importcert", "-noprompt", "-alias", alias, "-file", dir.resolve(alias + "-cert.pem").toString(),
+                "-storetype", "PKCS12", "-keystore", dir.resolve("trust.p12").toString(), "-storepass", "changeit");
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(p12)) {
+            ks.load(in, "changeit".toCharArray());
+        }
+        PrivateKey key = (PrivateKey) ks.getKey(alias, "changeit".toCharArray());
+        Files.writeString(dir.resolve(alias + "-key.pem"), "-----BEGIN PRIVATE KEY-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(key.getEncoded())
+                + "\n-----END PRIVATE KEY-----\n");
+    }
+
+    static RedisProcess tlsRedis(String alias, int tlsPort) {
+        return RedisServers.standalone("--tls-port", String.valueOf(tlsPort),
+                "--tls-cert-file", dir.resolve(alias + "-cert.pem").toString(),
+                "--tls-key-file", dir.resolve(alias + "-key.pem").toString(),
+                "--tls-ca-cert-file", dir.resolve(alias + "-cert.pem").toString(), "--tls-auth-clients", "no");
+    }
+
+    @Test
+    void rediss_connectsOverTls_trustingTheJvmTrustStore() throws Exception {
         int tlsPort = RedisServers.freePort();
-        try (RedisProcess redis = RedisServers.standalone("--tls-port", String.valueOf(tlsPort),
-                "--tls-cert-file", dir.resolve("cert.pem").toString(), "--tls-key-file", dir.resolve("key.pem").toString(),
-                "--tls-ca-cert-file", dir.resolve("cert.pem").toString(), "--tls-auth-clients", "no");
+        try (RedisProcess redis = tlsRedis("redis", tlsPort);
              EmbeddedTomcat app = TestApps.app("rediss://127.0.0.1:" + tlsPort, TestApps.newKeyset()).start()) {
             Browser b = new Browser();
             b.get(app.url("/ops/set?n=user&v=over-tls"));
@@ -60,6 +78,35 @@ class TlsAndAclIT {
             try (Jedis j = redis.jedis()) {
                 assertTrue(j.info("stats").matches("(?s).*total_connections_received:\\d+.*"));
                 assertEquals(1, j.keys("sessionfilter:app:s:{*}").size(), "the session was written through TLS");
+            }
+        }
+    }
+
+    /**
+     * Issue 9 item 9: a certificate signed by a trusted CA but for another host is refused (the host name is
+     * verified by default), so a man in the middle never sees the AUTH password; the documented switch
+     * turns the check off.
+     */
+    @Test
+    void rediss_refusesACertificateForAnotherHost_unlessVerificationIsSwitchedOff() throws Exception {
+        int tlsPort = RedisServers.freePort();
+        try (RedisProcess redis = tlsRedis("wrong", tlsPort)) {
+            try (EmbeddedTomcat app = TestApps.app("rediss://127.0.0.1:" + tlsPort, TestApps.newKeyset())
+                    .param("sessionfilter.onRedisFailure", "fail").start()) {
+                Browser.Response r = new Browser().get(app.url("/ops/set?n=user&v=mitm"));
+                assertEquals(503, r.status(), "no session over a connection to the wrong host: " + r.body());
+                try (Jedis j = redis.jedis()) {
+                    assertEquals(0, j.dbSize());
+                }
+            }
+            try (EmbeddedTomcat app = TestApps.app("rediss://127.0.0.1:" + tlsPort, TestApps.newKeyset())
+                    .param("sessionfilter.redis.tls.verifyHostname", "false").start()) {
+                Browser b = new Browser();
+                b.get(app.url("/ops/set?n=user&v=unverified"));
+                assertEquals("unverified", b.get(app.url("/ops/get?n=user")).body());
+                try (Jedis j = redis.jedis()) {
+                    assertEquals(1, j.keys("sessionfilter:app:s:{*}").size(), "written to Redis, not to memory");
+                }
             }
         }
     }
