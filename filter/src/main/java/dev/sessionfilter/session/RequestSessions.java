@@ -174,14 +174,55 @@ final class RequestSessions {
         }
     }
 
-    /** Commit early (before the response goes out), swallowing a Redis outage: the response must not fail. */
+    /**
+     * Commits before the response goes out, so a client acting on it (following a redirect, say) always
+     * finds the session saved. Once the response is committed the client has it already: later flushes do
+     * nothing here (the end of the request commits what changed since), so a streaming page does not
+     * re-encode its session on every flush. When Redis is unavailable in {@code fail} mode and the
+     * response is still uncommitted, the failure propagates and the filter answers 503, rather than a
+     * redirect going out with the login unsaved.
+     */
     void commitBeforeResponse() {
+        if (response.isCommitted()) {
+            return;
+        }
         flushCookie();
+        commit();
+    }
+
+    /**
+     * Before an async request completes or dispatches: like {@link #commitBeforeResponse}, but a Redis
+     * outage in {@code fail} mode is answered with the 503 right here (there is no filter frame left to do
+     * it, and the async work must still complete).
+     *
+     * @return false when the 503 was written instead
+     */
+    boolean commitBeforeAsyncResponse() {
         try {
+            commitBeforeResponse();
+            return true;
+        } catch (RedisUnavailableException e) {
+            try {
+                if (engine.answerUnavailable(e, response)) {
+                    return false;
+                }
+            } catch (IOException io) {
+                e.addSuppressed(io);
+            }
+            SessionEngine.LOG.log(Level.WARNING, engine.config.namespace()
+                    + " - session could not be saved before an async response: " + e.getMessage());
+            return true;
+        }
+    }
+
+    /** For callbacks that run once the response is complete (async): nothing left to answer, so log. */
+    void commitAfterResponse() {
+        try {
+            flushCookie();
             commit();
         } catch (RedisUnavailableException e) {
             SessionEngine.LOG.log(Level.WARNING, engine.config.namespace()
-                    + " - session could not be saved before the response was sent: " + e.getMessage());
+                    + " - session could not be saved after an async request: " + e.getMessage());
         }
     }
 
@@ -213,8 +254,9 @@ final class RequestSessions {
 
         @Override
         public void onComplete(AsyncEvent event) {
+            // A backstop: complete() and dispatch() through our AsyncContext already committed.
             if (sessions != null) {
-                sessions.commitBeforeResponse();
+                sessions.commitAfterResponse();
             }
         }
 
@@ -339,7 +381,22 @@ final class RequestSessions {
             // Keep our wrappers in the async context so async work sees the same session.
             return startAsync(this, wrappedResponse != null ? wrappedResponse : response);
         }
+
+        @Override
+        public AsyncContext startAsync(jakarta.servlet.ServletRequest req, jakarta.servlet.ServletResponse resp) {
+            AsyncContext real = super.startAsync(req, resp);
+            async = new SavingAsyncContext(real, RequestSessions.this);
+            return async;
+        }
+
+        @Override
+        public AsyncContext getAsyncContext() {
+            AsyncContext real = super.getAsyncContext();
+            return async != null && async.wraps(real) ? async : real;
+        }
     }
+
+    private SavingAsyncContext async;
 
     private HttpServletResponse wrappedResponse;
 
@@ -348,6 +405,7 @@ final class RequestSessions {
         private PrintWriter writer;
         private long written;
         private boolean overflowed;
+        private long declaredLength = -1;
 
         Response(HttpServletResponse response) {
             super(response);
@@ -382,6 +440,63 @@ final class RequestSessions {
             super.sendRedirect(location);
         }
 
+        // Servlet 6.1 overloads (Tomcat 11, WildFly 39): declared without @Override since we compile against
+        // 6.0; on a 6.1 container they override the wrapper's, so the session is saved first there too.
+        public void sendRedirect(String location, boolean clearBuffer) throws IOException {
+            commitBeforeResponse();
+            Servlet61.sendRedirect(getResponse(), location, 302, clearBuffer);
+        }
+
+        public void sendRedirect(String location, int sc) throws IOException {
+            commitBeforeResponse();
+            Servlet61.sendRedirect(getResponse(), location, sc, true);
+        }
+
+        public void sendRedirect(String location, int sc, boolean clearBuffer) throws IOException {
+            commitBeforeResponse();
+            Servlet61.sendRedirect(getResponse(), location, sc, clearBuffer);
+        }
+
+        @Override
+        public void setContentLength(int len) {
+            declaredLength = len;
+            super.setContentLength(len);
+        }
+
+        @Override
+        public void setContentLengthLong(long len) {
+            declaredLength = len;
+            super.setContentLengthLong(len);
+        }
+
+        @Override
+        public void setHeader(String name, String value) {
+            contentLengthHeader(name, value);
+            super.setHeader(name, value);
+        }
+
+        @Override
+        public void addHeader(String name, String value) {
+            contentLengthHeader(name, value);
+            super.addHeader(name, value);
+        }
+
+        @Override
+        public void setIntHeader(String name, int value) {
+            contentLengthHeader(name, Integer.toString(value));
+            super.setIntHeader(name, value);
+        }
+
+        private void contentLengthHeader(String name, String value) {
+            if ("Content-Length".equalsIgnoreCase(name)) {
+                try {
+                    declaredLength = Long.parseLong(value.trim());
+                } catch (RuntimeException e) {
+                    declaredLength = -1;
+                }
+            }
+        }
+
         @Override
         public void flushBuffer() throws IOException {
             commitBeforeResponse();
@@ -412,13 +527,18 @@ final class RequestSessions {
             return writer;
         }
 
-        /** Before the container flushes a full buffer, save the session: the client may act on the bytes. */
+        /**
+         * Before the container sends bytes, save the session: the client may act on them. The container
+         * sends when its buffer fills or, with a declared Content-Length, when that many bytes are written
+         * (Undertow completes the response right then), whichever comes first.
+         */
         void beforeWrite(long n) {
             if (pendingCookie != null) {
                 flushCookie();
             }
             written += n;
-            if (!overflowed && written >= Math.max(1, getBufferSize())) {
+            if (!overflowed && (written >= Math.max(1, getBufferSize())
+                    || (declaredLength >= 0 && written >= declaredLength))) {
                 overflowed = true;
                 commitBeforeResponse();
             }
@@ -466,24 +586,43 @@ final class RequestSessions {
             }
         }
 
+        /**
+         * Counts the bytes the container's writer will produce: exactly for UTF-8 (an average would let CJK
+         * or emoji pages fill the buffer unnoticed), at the charset's maximum otherwise, so the session is
+         * saved no later than the container sends.
+         */
         private final class CountingWriter extends java.io.Writer {
             private final PrintWriter delegate;
-            private final float bytesPerChar;
+            private final boolean utf8;
+            private final float maxBytesPerChar;
 
             CountingWriter(PrintWriter delegate, Charset cs) {
                 this.delegate = delegate;
-                this.bytesPerChar = cs.newEncoder().averageBytesPerChar();
+                this.utf8 = StandardCharsets.UTF_8.equals(cs);
+                this.maxBytesPerChar = cs.newEncoder().maxBytesPerChar();
+            }
+
+            private long bytes(CharSequence s, int off, int len) {
+                if (!utf8) {
+                    return (long) Math.ceil(len * (double) maxBytesPerChar);
+                }
+                long n = 0;
+                for (int i = off; i < off + len; i++) {
+                    char c = s.charAt(i);
+                    n += c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3; // a surrogate pair: 4
+                }
+                return n;
             }
 
             @Override
             public void write(char[] cbuf, int off, int len) {
-                beforeWrite((long) Math.ceil(len * bytesPerChar));
+                beforeWrite(bytes(java.nio.CharBuffer.wrap(cbuf), off, len));
                 delegate.write(cbuf, off, len);
             }
 
             @Override
             public void write(String str, int off, int len) {
-                beforeWrite((long) Math.ceil(len * bytesPerChar));
+                beforeWrite(bytes(str, off, len));
                 delegate.write(str, off, len);
             }
 

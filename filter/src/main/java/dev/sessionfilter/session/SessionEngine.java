@@ -88,7 +88,7 @@ public final class SessionEngine {
             chain.doFilter(wrappedRequest, wrappedResponse);
             failed = false;
         } catch (IOException | ServletException | RuntimeException e) {
-            if (!unavailable(e, response)) {
+            if (!answerUnavailable(e, response)) {
                 throw e;
             }
         } finally {
@@ -100,7 +100,7 @@ public final class SessionEngine {
                     try {
                         state.commit();
                     } catch (RedisUnavailableException e) {
-                        if (!failed && !unavailable(e, response)) {
+                        if (!failed && !answerUnavailable(e, response)) {
                             throw e;
                         }
                     }
@@ -110,7 +110,7 @@ public final class SessionEngine {
     }
 
     /** Answers 503 for a Redis outage in {@code fail} mode; false when the error is something else. */
-    private boolean unavailable(Exception e, HttpServletResponse response) throws IOException {
+    boolean answerUnavailable(Exception e, HttpServletResponse response) throws IOException {
         Throwable t = e;
         while (t != null && !(t instanceof RedisUnavailableException)) {
             t = t.getCause();

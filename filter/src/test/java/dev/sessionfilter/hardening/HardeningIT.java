@@ -166,6 +166,50 @@ class HardeningIT {
         }
     }
 
+    /** Item 4: a page of CJK characters filling the buffer is sent only after the session is saved. */
+    @Test
+    void cjkPage_sessionSavedBeforeTheFirstBytesLeave() throws Exception {
+        Browser b = new Browser();
+        b.get(app.url("/ops/set?n=x&v=1"));
+        String cookie = b.cookies.get("SESSION");
+        Browser.DuringResponse r = Browser.duringResponse(app.url("/h/cjk-then-wait?n=x&v=saved&ms=1500"), cookie,
+                () -> Browser.withSession(cookie).get(app.url("/ops/get?n=x")).body());
+        assertTrue(r.probedEarly(1500), "the container sent part of the page before the servlet returned: " + r);
+        assertEquals("saved", r.seen());
+    }
+
+    /** Item 4: flushing a streaming page does not re-encode the session at every flush. */
+    @Test
+    void flushes_doNotReencodeTheSessionEachTime() {
+        Browser b = new Browser();
+        assertEquals("set", b.get(app.url("/h/flushes?n=c")).body());
+        assertEquals(200, b.get(app.url("/h/flushes?n=c")).status());
+        int reads = Integer.parseInt(b.get(app.url("/h/reads")).body());
+        assertTrue(reads <= 2, "JSON-B read the value " + reads + " times for 10 flushes");
+    }
+
+    /**
+     * Item 4: in {@code fail} mode, a commit that fails before a redirect answers 503: the redirect must
+     * not go out with the change unsaved.
+     */
+    @Test
+    void failMode_aCommitFailingBeforeARedirect_answers503() throws Exception {
+        try (RedisProcess own = RedisServers.standalone();
+             EmbeddedTomcat failing = TestApps.app(own.url(), keyset).param("sessionfilter.onRedisFailure", "fail")
+                     .param("sessionfilter.redis.timeout", "500ms")
+                     .servlet("hardening", new HardeningServlet(), "/h/*").start()) {
+            Browser b = new Browser();
+            b.get(failing.url("/ops/set?n=user&v=anon"));
+            String cookie = b.cookies.get("SESSION");
+            CompletableFuture<Browser.Response> login = CompletableFuture.supplyAsync(
+                    () -> Browser.withSession(cookie).get(failing.url("/h/redirect-after-wait?v=ann&ms=600")));
+            Thread.sleep(200); // loaded; Redis dies before the commit
+            own.stop();
+            Browser.Response r = login.join();
+            assertEquals(503, r.status(), "not a redirect with the login unsaved: " + r.body());
+        }
+    }
+
     static Set<String> liveSessionKeys() {
         try (Jedis j = redis.jedis()) {
             return j.keys(NS + ":s:{*").stream().filter(k -> !k.endsWith(":x")).collect(Collectors.toSet());

@@ -10,6 +10,7 @@ import jakarta.servlet.http.HttpSessionEvent;
 import jakarta.servlet.http.HttpSessionListener;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -110,7 +111,65 @@ public final class HardeningServlet extends HttpServlet {
                 resp.getWriter().print(Peeking.SEEN);
                 Peeking.SEEN.clear();
             }
+            case "/cjk-then-wait" -> {
+                // Four buffers' worth of three-byte characters: more than a buffer of characters (Tomcat
+                // buffers characters) and of bytes (Undertow buffers bytes), so every container sends some
+                // before the servlet returns; an average-based count (1.1 bytes a character) fell behind.
+                req.getSession().setAttribute(n, req.getParameter("v"));
+                PrintWriter w = resp.getWriter();
+                String chunk = "\u4f1a\u8bdd\u5b58\u50a8".repeat(16);
+                for (int written = 0; written < resp.getBufferSize() * 4; written += chunk.length() * 3) {
+                    w.print(chunk);
+                }
+                sleep(Long.parseLong(req.getParameter("ms")));
+            }
+            case "/length-then-wait" -> {
+                req.getSession().setAttribute(n, req.getParameter("v"));
+                byte[] body = "done".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                resp.setContentLength(body.length);
+                resp.getOutputStream().write(body);
+                sleep(Long.parseLong(req.getParameter("ms")));
+            }
+            case "/redirect-after-wait" -> {
+                HttpSession s = req.getSession(false);
+                s.getAttribute("user");
+                sleep(Long.parseLong(req.getParameter("ms")));
+                s.setAttribute("user", req.getParameter("v"));
+                resp.sendRedirect(req.getContextPath() + "/");
+            }
+            case "/flushes" -> {
+                HttpSession s = req.getSession();
+                Counted c = (Counted) s.getAttribute(n);
+                if (c == null) {
+                    s.setAttribute(n, new Counted());
+                    resp.getWriter().print("set");
+                    return;
+                }
+                Counted.READS.set(0);
+                PrintWriter w = resp.getWriter();
+                for (int i = 0; i < 10; i++) {
+                    w.print("line " + i + "\n");
+                    w.flush();
+                }
+                // The count is read by the next request: this one's end-of-request commit adds to it.
+            }
+            case "/reads" -> resp.getWriter().print(Counted.READS.get());
             default -> resp.sendError(404);
+        }
+    }
+
+    /** A mutable session value that counts how often JSON-B reads it (each re-encode at a commit). */
+    public static final class Counted {
+        static final java.util.concurrent.atomic.AtomicInteger READS = new java.util.concurrent.atomic.AtomicInteger();
+        private String state = "s";
+
+        public String getState() {
+            READS.incrementAndGet();
+            return state;
+        }
+
+        public void setState(String state) {
+            this.state = state;
         }
     }
 

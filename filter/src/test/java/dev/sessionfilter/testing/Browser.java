@@ -48,6 +48,45 @@ public final class Browser {
                 .POST(HttpRequest.BodyPublishers.ofString(form)));
     }
 
+    /**
+     * What {@code probe} saw while a response was still being produced.
+     *
+     * @param seen       the probe's answer
+     * @param probedAtMs when the probe had answered, after the request started (status and headers had
+     *                   arrived: the container had started sending)
+     * @param doneMs     when the whole response had arrived
+     */
+    public record DuringResponse(String seen, long probedAtMs, long doneMs) {
+        /** The probe ran while the server was still in a servlet that sleeps {@code ms} after responding. */
+        public boolean probedEarly(long ms) {
+            return probedAtMs < ms - 300;
+        }
+    }
+
+    /**
+     * Sends a GET with the session cookie, waits only for its status and headers, runs {@code probe}, then
+     * reads the rest of the body.
+     */
+    public static DuringResponse duringResponse(String url, String sessionCookie, java.util.function.Supplier<String> probe) {
+        try {
+            long t0 = System.nanoTime();
+            HttpResponse<java.io.InputStream> r = CLIENT.send(HttpRequest.newBuilder(URI.create(url))
+                    .timeout(Duration.ofSeconds(30)).header("Cookie", "SESSION=" + sessionCookie).build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            String seen = probe.get();
+            long probed = (System.nanoTime() - t0) / 1_000_000;
+            try (java.io.InputStream in = r.body()) {
+                in.readAllBytes();
+            }
+            return new DuringResponse(seen, probed, (System.nanoTime() - t0) / 1_000_000);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     private Response send(HttpRequest.Builder b) {
         if (!cookies.isEmpty()) {
             StringBuilder sb = new StringBuilder();

@@ -237,6 +237,112 @@ class ContainersIT {
         assertEquals(404, r.status(), "nothing is served from a failed deployment");
     }
 
+    /**
+     * Issue 9 item 4: on every container the session is saved before the response leaves, however it
+     * leaves: a buffer of three-byte characters, a declared Content-Length (Undertow completes the response
+     * there), Servlet 6.1's {@code sendRedirect(String, int)} (Undertow sends a redirect at once), and
+     * {@code AsyncContext.complete()} with a slow application listener. Where the container is known to
+     * send before the servlet returns, the test also checks that it did, so the check is not vacuous.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"tomcat10", "tomcat11", "wildfly"})
+    void onEachContainer_theSessionIsSavedBeforeTheResponseLeaves(String name) throws Exception {
+        ContainerProcess c = c(name);
+        deployProbe(c);
+        // Measured: every container sends a full buffer at once; Tomcat 11 completes the response at the
+        // declared length, WildFly 39 sends a 6.1 redirect at once. Elsewhere the response waits for the
+        // servlet, and only the saved value is checked.
+        Map<String, Boolean> sentEarly = Map.of("cjk", true, "length", name.equals("tomcat11"),
+                "redirect61", name.equals("wildfly"), "async", false);
+        for (String op : List.of("cjk", "length", "redirect61", "async")) {
+            Browser b = new Browser();
+            assertEquals("ok", b.get(probeUrl(c, "/p/set?v=before")).body());
+            String cookie = b.cookies.get("SESSION");
+            if (op.equals("redirect61") && name.equals("tomcat10")) {
+                assertEquals("n/a", b.get(probeUrl(c, "/p/redirect61?v=x")).body(), "Tomcat 10.1 is Servlet 6.0");
+                continue;
+            }
+            Browser.DuringResponse r = Browser.duringResponse(probeUrl(c, "/p/" + op + "?v=saved-" + op + "&ms=2000"),
+                    cookie, () -> Browser.withSession(cookie).get(probeUrl(c, "/p/get")).body());
+            System.out.println("probe " + name + " " + op + ": " + r);
+            if (sentEarly.get(op)) {
+                assertTrue(r.probedEarly(2000), name + " " + op + ": the response left before the servlet returned: " + r);
+            }
+            assertEquals("saved-" + op, r.seen(), name + " " + op + " " + r + "\n" + c.consoleTail());
+        }
+    }
+
+    static String probeUrl(ContainerProcess c, String path) {
+        return c.url(path).replace(CONTEXT + "/", "/probe/");
+    }
+
+    static final java.util.Set<String> PROBED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static void deployProbe(ContainerProcess c) throws Exception {
+        if (!PROBED.add(c.name())) {
+            return;
+        }
+        c.deploy(probeWar(), "probe.war");
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (System.currentTimeMillis() < deadline) {
+            try {
+                if (new Browser().get(probeUrl(c, "/p/get")).status() == 200) {
+                    return;
+                }
+            } catch (RuntimeException e) {
+                // not deployed yet
+            }
+            Thread.sleep(500);
+        }
+        throw new IllegalStateException("the probe WAR did not deploy on " + c + ":\n" + c.consoleTail());
+    }
+
+    /** A WAR of the shipped sessionfilter.jar (taken from the sample WAR) and {@code ProbeServlet}. */
+    static synchronized Path probeWar() throws Exception {
+        Path probe = Path.of(System.getProperty("containers.work")).resolve("probe.war");
+        if (Files.exists(probe)) {
+            return probe;
+        }
+        Path war = Path.of(System.getProperty("sample.warFile"));
+        Path classes = Path.of(dev.sessionfilter.sample.probe.ProbeServlet.class.getProtectionDomain()
+                .getCodeSource().getLocation().toURI());
+        String webXml = """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
+                  <filter><filter-name>sessions</filter-name><filter-class>dev.sessionfilter.SessionFilter</filter-class>
+                    <async-supported>true</async-supported></filter>
+                  <filter-mapping><filter-name>sessions</filter-name><url-pattern>/*</url-pattern>
+                    <dispatcher>REQUEST</dispatcher><dispatcher>ASYNC</dispatcher></filter-mapping>
+                  <servlet><servlet-name>probe</servlet-name>
+                    <servlet-class>dev.sessionfilter.sample.probe.ProbeServlet</servlet-class>
+                    <async-supported>true</async-supported></servlet>
+                  <servlet-mapping><servlet-name>probe</servlet-name><url-pattern>/p/*</url-pattern></servlet-mapping>
+                </web-app>
+                """;
+        try (ZipFile in = new ZipFile(war.toFile());
+             ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(probe))) {
+            for (ZipEntry e : Collections.list(in.entries())) {
+                if (e.getName().startsWith("WEB-INF/lib/") || e.getName().equals("META-INF/context.xml")) {
+                    out.putNextEntry(new ZipEntry(e.getName()));
+                    out.write(in.getInputStream(e).readAllBytes());
+                    out.closeEntry();
+                }
+            }
+            out.putNextEntry(new ZipEntry("WEB-INF/web.xml"));
+            out.write(webXml.getBytes(StandardCharsets.UTF_8));
+            out.closeEntry();
+            Path dir = classes.resolve("dev/sessionfilter/sample/probe");
+            try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    out.putNextEntry(new ZipEntry("WEB-INF/classes/dev/sessionfilter/sample/probe/" + f.getFileName()));
+                    out.write(Files.readAllBytes(f));
+                    out.closeEntry();
+                }
+            }
+        }
+        return probe;
+    }
+
     /** The sample WAR with one bad context-param added to its web.xml. */
     static synchronized Path brokenWar() throws Exception {
         Path broken = Path.of(System.getProperty("containers.work")).resolve("broken.war");
