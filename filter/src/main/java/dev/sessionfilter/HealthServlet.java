@@ -11,6 +11,7 @@ import dev.sessionfilter.session.SessionEngine;
 import dev.sessionfilter.store.LatencyHistogram;
 import dev.sessionfilter.store.PoolFigures;
 import dev.sessionfilter.store.RedisApi;
+import dev.sessionfilter.store.RedisMonitor;
 import dev.sessionfilter.store.ResilientSessionStore;
 import dev.sessionfilter.store.ServerFigures;
 import jakarta.servlet.ServletConfig;
@@ -41,12 +42,16 @@ public final class HealthServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
     private static final System.Logger LOG = System.getLogger("dev.sessionfilter.health");
 
+    /** The longest a readiness answer waits for Redis. */
+    static final long READINESS_BOUND_MS = 500;
+
     private transient RedisApi redis;
     private transient byte[] token;
     private boolean detailsFromLoopback;
     private String namespace;
     private SessionConfig.FailureMode defaultFailureMode;
     private String redisMode;
+    private long readinessBoundMs;
 
     record Prepared(RedisConfig redis, String token, boolean detailsFromLoopback, String namespace,
                             SessionConfig.FailureMode failureMode) {
@@ -86,6 +91,7 @@ public final class HealthServlet extends HttpServlet {
         defaultFailureMode = p.failureMode();
         token = p.token() == null ? null : p.token().getBytes(StandardCharsets.UTF_8);
         redisMode = p.redis().mode().name().toLowerCase(java.util.Locale.ROOT);
+        readinessBoundMs = Math.min(READINESS_BOUND_MS, p.redis().timeout().toMillis());
         redis = RedisConnections.acquire(getServletContext(), p.redis());
     }
 
@@ -133,27 +139,25 @@ public final class HealthServlet extends HttpServlet {
         return (SessionEngine) getServletContext().getAttribute(SessionFilter.ENGINE_ATTRIBUTE);
     }
 
-    /** PING duration in milliseconds, or -1 when Redis did not answer within the timeout. */
-    private double ping() {
-        long t0 = System.nanoTime();
-        try {
-            redis.ping();
-            return Math.round((System.nanoTime() - t0) / 10_000.0) / 100.0;
-        } catch (RuntimeException e) {
-            return -1;
-        }
+    /**
+     * The PING duration in milliseconds (-1 when unknown), and whether Redis serves, from the pool's shared
+     * monitor: never longer than {@link #readinessBoundMs} (Kubernetes' default probe timeout is 1 s).
+     */
+    private RedisMonitor.State redisState() {
+        return redis.monitor().state(readinessBoundMs);
     }
 
     private Map<String, Object> redisCheck(boolean details) {
         SessionEngine engine = engine();
         SessionConfig.FailureMode failureMode = engine != null ? engine.config().failureMode() : defaultFailureMode;
-        double latency = ping();
-        boolean reachable = latency >= 0;
+        RedisMonitor.State state = redisState();
+        double latency = state.latencyMs();
+        boolean reachable = state.available();
         boolean storeUp = engine == null || engine.store().redisAvailable();
         boolean memory = failureMode == SessionConfig.FailureMode.MEMORY;
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("mode", reachable && storeUp ? "redis" : memory ? "memory-fallback" : "unavailable");
-        if (reachable) {
+        if (reachable && latency >= 0) {
             data.put("latencyMs", latency);
         }
         if (details) {
@@ -233,9 +237,10 @@ public final class HealthServlet extends HttpServlet {
             return;
         }
         Prometheus p = new Prometheus();
-        double latency = ping();
-        p.metric("sessionfilter_redis_up", "gauge", "1 when Redis answered PING within the timeout.")
-                .sample("", latency >= 0 ? 1 : 0);
+        RedisMonitor.State state = redisState();
+        double latency = state.latencyMs();
+        p.metric("sessionfilter_redis_up", "gauge", "1 when Redis is serving (the shared monitor's view).")
+                .sample("", state.available() ? 1 : 0);
         if (latency >= 0) {
             p.metric("sessionfilter_redis_ping_seconds", "gauge", "Duration of the last PING.")
                     .sample("", latency / 1000);

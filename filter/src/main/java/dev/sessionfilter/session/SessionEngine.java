@@ -199,6 +199,18 @@ public final class SessionEngine {
         if (absolute > 0 && now - created >= absolute) {
             return null;
         }
+        // The key's expiry was set at the commit that wrote this last-access time: the same deadline.
+        long deadline = Long.MAX_VALUE;
+        if (absolute > 0) {
+            deadline = created + absolute;
+        }
+        if (maxInactive > 0) {
+            deadline = Math.min(deadline, lastAccess + maxInactive * 1000L);
+        }
+        if (deadline <= now) {
+            return null; // a local copy outlived its session
+        }
+        store.expiresAt(key, deadline);
         loaded.incrementAndGet();
         return new RedisHttpSession(this, key, false, created, maxInactive, lastAccess, fields, now);
     }

@@ -43,13 +43,25 @@ public final class JedisRedisApi implements RedisApi {
     private final RedisConfig config;
     private final LatencyHistogram latency = new LatencyHistogram();
 
+    private final RedisMonitor monitor;
+
     public JedisRedisApi(RedisConfig config) {
         this.config = config;
         this.jedis = connect(config);
+        this.monitor = new RedisMonitor(config.describe(), this::ping);
+    }
+
+    /**
+     * The request budget is one {@code sessionfilter.redis.timeout}: waiting for a pooled connection (or
+     * connecting a new one) gets at most half of it, the command's answer the other half, so a request
+     * that meets a hung Redis gives up within the timeout, not twice it.
+     */
+    static int halfBudgetMillis(RedisConfig c) {
+        return (int) Math.max(1, c.timeout().toMillis() / 2);
     }
 
     private static UnifiedJedis connect(RedisConfig c) {
-        int timeoutMs = (int) c.timeout().toMillis();
+        int timeoutMs = halfBudgetMillis(c);
         DefaultJedisClientConfig.Builder cb = tls(DefaultJedisClientConfig.builder(), c)
                 .connectionTimeoutMillis(timeoutMs).socketTimeoutMillis(timeoutMs).clientName("sessionfilter");
         if (c.user() != null) {
@@ -62,8 +74,7 @@ public final class JedisRedisApi implements RedisApi {
         pool.setMaxTotal(c.maxTotal());
         pool.setMaxIdle(c.maxTotal());
         pool.setMinIdle(0);
-        // Never wait longer for a connection than for an answer: the request budget is one timeout.
-        pool.setMaxWait(c.timeout());
+        pool.setMaxWait(Duration.ofMillis(timeoutMs));
         pool.setTestWhileIdle(true);
         pool.setTimeBetweenEvictionRuns(Duration.ofSeconds(30));
         switch (c.mode()) {
@@ -269,26 +280,63 @@ public final class JedisRedisApi implements RedisApi {
     }
 
     @Override
+    public RedisMonitor monitor() {
+        return monitor;
+    }
+
+    @Override
     public LatencyHistogram latency() {
         return latency;
     }
 
+    /**
+     * Runs one command. A pooled connection Redis closed meanwhile (a restart, an idle timeout, a fail-over)
+     * fails on its first use with "Unexpected end of stream": the command never ran, so it is retried once
+     * on a fresh connection rather than taken for an outage. A timeout is never retried (the budget is
+     * spent). Every other failure to serve marks the pool's Redis down for all its users.
+     */
     private <T> T call(Supplier<T> op) {
         long t0 = System.nanoTime();
         try {
-            return op.get();
+            try {
+                return op.get();
+            } catch (JedisConnectionException e) {
+                if (timedOut(e)) {
+                    throw e;
+                }
+                return op.get();
+            }
         } catch (JedisException e) {
             Throwable t = e;
             while (t != null && !(t instanceof JedisAccessControlException)) {
                 t = t.getCause();
             }
-            if (t != null) {
-                throw new RedisUnavailableException("Redis refused access: " + t.getMessage(), e, true);
+            RedisUnavailableException u = t != null
+                    ? new RedisUnavailableException("Redis refused access: " + t.getMessage(), e, true)
+                    : translated(e);
+            if (u == null) {
+                throw e;
             }
-            throw translate(e);
+            monitor.failed(u);
+            throw u;
         } finally {
             latency.record(System.nanoTime() - t0);
         }
+    }
+
+    private static boolean timedOut(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The outage a Jedis failure means, or null when it is an error in the command itself. */
+    private RedisUnavailableException translated(JedisException e) {
+        RuntimeException r = translate(e);
+        return r instanceof RedisUnavailableException u ? u : null;
     }
 
     private RuntimeException translate(JedisException e) {
@@ -323,6 +371,7 @@ public final class JedisRedisApi implements RedisApi {
 
     @Override
     public void close() {
+        monitor.close();
         jedis.close();
     }
 }

@@ -27,6 +27,9 @@ public interface RedisApi extends AutoCloseable {
     /** Connection pool state; no round trip. */
     PoolFigures pool();
 
+    /** Whether this client's Redis is serving, shared by every component on it. */
+    RedisMonitor monitor();
+
     /** Durations of the commands this client ran. */
     LatencyHistogram latency();
 

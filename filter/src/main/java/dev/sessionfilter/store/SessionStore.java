@@ -42,6 +42,10 @@ public interface SessionStore extends AutoCloseable {
      */
     boolean retire(SessionKey key);
 
+    /** The session layer opened a loaded session and knows when it dies; a local copy is never served past it. */
+    default void expiresAt(SessionKey key, long deadline) {
+    }
+
     /** Whether sessions are served from Redis right now (false while degraded to memory or failing). */
     boolean redisAvailable();
 

@@ -1,0 +1,307 @@
+package dev.sessionfilter.store;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Recent copies of sessions, bounded by bytes (least recently used dropped first) and by each session's
+ * own deadline, and the write-back journal of what changed while Redis was down. Sealed bytes only:
+ * nothing is decrypted here.
+ */
+final class LocalCopies {
+    /** How long a copy is served before its real deadline is known (the session layer reports it). */
+    static final long UNKNOWN_DEADLINE_MS = 60_000;
+
+    private final long maxBytes;
+    private long bytes;
+    private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>(64, 0.75f, true);
+    // Sessions to write back, by Redis key text.
+    private final Map<String, Pending> pending = new HashMap<>();
+    private final Clock clock;
+
+    /** Milliseconds since the epoch; replaceable in tests. */
+    interface Clock {
+        long millis();
+    }
+
+    LocalCopies(long maxBytes) {
+        this(maxBytes, System::currentTimeMillis);
+    }
+
+    LocalCopies(long maxBytes, Clock clock) {
+        this.maxBytes = maxBytes;
+        this.clock = clock;
+    }
+
+    synchronized void loaded(SessionKey key, Map<String, byte[]> fields) {
+        if (maxBytes == 0) {
+            return;
+        }
+        if (fields == null) {
+            drop(key.toString());
+        } else {
+            // No copy: the map is fresh from Redis and nobody mutates it (commits and reads copy).
+            put(key.toString(), new Entry(fields, clock.millis() + UNKNOWN_DEADLINE_MS));
+        }
+    }
+
+    /** The session layer opened the copy and knows when the session dies: never serve it past that. */
+    synchronized void deadline(SessionKey key, long at) {
+        Entry e = entries.get(key.toString());
+        if (e != null) {
+            e.expiresAt = at;
+        }
+    }
+
+    synchronized void committed(SessionKey key, Delta delta, boolean ok) {
+        if (maxBytes == 0) {
+            return;
+        }
+        if (!ok) {
+            drop(key.toString());
+            return;
+        }
+        Entry e = entries.get(key.toString());
+        Map<String, byte[]> fields = e == null ? new HashMap<>() : new HashMap<>(e.fields);
+        fields.putAll(delta.set());
+        fields.keySet().removeAll(delta.remove());
+        put(key.toString(), new Entry(fields, expiry(delta)));
+    }
+
+    /** The copy, or null when there is none or its session's deadline has passed. */
+    synchronized Map<String, byte[]> get(SessionKey key) {
+        String k = key.toString();
+        Entry e = entries.get(k);
+        if (e == null) {
+            return null;
+        }
+        if (e.expiresAt <= clock.millis()) {
+            drop(k);
+            pending.remove(k); // dead anyway: nothing to write back
+            return null;
+        }
+        return new HashMap<>(e.fields);
+    }
+
+    /** The copy of a session still waiting to be written back, or null. */
+    synchronized Map<String, byte[]> pendingCopy(SessionKey key) {
+        Pending p = pending.get(key.toString());
+        return p == null || p.deleted ? null : get(key);
+    }
+
+    synchronized boolean commitLocally(SessionKey key, Delta delta) {
+        String k = key.toString();
+        Entry e = entries.get(k);
+        Pending p = pending.get(k);
+        if (p != null && p.deleted) {
+            return false;
+        }
+        if (e != null && e.expiresAt <= clock.millis()) {
+            get(key); // drops it
+            e = null;
+        }
+        if (!delta.create() && e == null) {
+            return false; // unknown here: cannot tell whether it still exists
+        }
+        Map<String, byte[]> fields = e == null ? new HashMap<>() : new HashMap<>(e.fields);
+        fields.putAll(delta.set());
+        fields.keySet().removeAll(delta.remove());
+        if (p == null) {
+            p = new Pending(key, delta.create());
+            pending.put(k, p);
+        }
+        put(k, new Entry(fields, expiry(delta)));
+        long now = clock.millis();
+        for (String f : delta.set().keySet()) {
+            p.changedAt.put(f, now);
+            p.removed.remove(f);
+        }
+        for (String f : delta.remove()) {
+            p.changedAt.put(f, now);
+            p.removed.add(f);
+        }
+        p.ttlMillis = delta.ttlMillis();
+        p.version++;
+        return true;
+    }
+
+    synchronized void deleteLocally(SessionKey key) {
+        String k = key.toString();
+        drop(k);
+        Pending p = pending.computeIfAbsent(k, x -> new Pending(key, false));
+        p.deleted = true;
+        p.version++;
+    }
+
+    /** Like {@link #deleteLocally}, but only for a session this instance still holds. */
+    synchronized boolean retireLocally(SessionKey key) {
+        String k = key.toString();
+        Pending p = pending.get(k);
+        if ((p != null && p.deleted) || get(key) == null) {
+            return false;
+        }
+        deleteLocally(key);
+        return true;
+    }
+
+    synchronized void remove(SessionKey key) {
+        drop(key.toString());
+    }
+
+    synchronized int pending() {
+        return pending.size();
+    }
+
+    /** Reads when a sealed attribute was written (-1 when unknown); only the session layer can open it. */
+    interface WriteTimes {
+        long of(SessionKey key, String field, byte[] sealed);
+    }
+
+    /**
+     * Writes pending sessions to Redis; stops (keeping the rest) at the first failure. Works on a
+     * snapshot taken under the lock, and forgets a pending entry only if no request changed it since
+     * (its version), so a change racing with the write-back is written by the next pass, never lost.
+     *
+     * <ul>
+     *   <li>created here during the outage: written whole, unless a tombstone says its id was retired;</li>
+     *   <li>existed before and still in Redis: the fields changed here, each unless Redis holds a newer
+     *       write of it (newer write wins);</li>
+     *   <li>existed before but its key is gone (Redis restarted empty, or failed over to a replica that
+     *       never had it): written whole, unless a tombstone says it was invalidated;</li>
+     *   <li>its deadline passed meanwhile: dropped.</li>
+     * </ul>
+     */
+    int writeBack(RedisSessionStore redis, WriteTimes times) {
+        List<Snapshot> todo = new ArrayList<>();
+        synchronized (this) {
+            long now = clock.millis();
+            for (Iterator<Pending> it = pending.values().iterator(); it.hasNext(); ) {
+                Pending p = it.next();
+                Entry e = entries.get(p.key.toString());
+                if (!p.deleted && (e == null || e.expiresAt <= now)) {
+                    it.remove(); // evicted or dead: there is nothing (left) to write back
+                    continue;
+                }
+                todo.add(new Snapshot(p, p.version, p.deleted, p.created, new HashMap<>(p.changedAt),
+                        new HashSet<>(p.removed), e == null ? null : new HashMap<>(e.fields),
+                        e == null ? 0 : e.expiresAt, p.ttlMillis));
+            }
+        }
+        int n = 0;
+        for (Snapshot s : todo) {
+            SessionKey key = s.pending.key;
+            long ttl = s.ttlMillis == 0 ? 0 : Math.max(1, s.expiresAt - clock.millis());
+            if (s.deleted) {
+                redis.delete(key);
+            } else if (s.created) {
+                redis.commit(key, new Delta(true, s.fields, List.of(), ttl));
+            } else {
+                Map<String, byte[]> remote = redis.load(key);
+                if (remote == null) {
+                    redis.commit(key, new Delta(true, s.fields, List.of(), ttl));
+                } else {
+                    Map<String, byte[]> set = new HashMap<>();
+                    s.changedAt.forEach((f, at) -> {
+                        byte[] v = s.fields.get(f);
+                        if (v != null && !newerInRedis(times, key, f, remote, at)) {
+                            set.put(f, v);
+                        }
+                    });
+                    List<String> remove = new ArrayList<>();
+                    for (String f : s.removed) {
+                        if (!newerInRedis(times, key, f, remote, s.changedAt.getOrDefault(f, 0L))) {
+                            remove.add(f);
+                        }
+                    }
+                    redis.commit(key, new Delta(false, set, remove, ttl));
+                }
+            }
+            synchronized (this) {
+                if (pending.get(key.toString()) == s.pending && s.pending.version == s.version) {
+                    pending.remove(key.toString());
+                }
+            }
+            n++;
+        }
+        return n;
+    }
+
+    private static boolean newerInRedis(WriteTimes times, SessionKey key, String field,
+                                        Map<String, byte[]> remote, long ourChange) {
+        if (!field.startsWith(SessionKey.ATTRIBUTE_PREFIX)) {
+            return false; // metadata and last access: ours is the latest word
+        }
+        byte[] theirs = remote.get(field);
+        return theirs != null && times.of(key, field, theirs) > ourChange;
+    }
+
+    private long expiry(Delta d) {
+        return d.ttlMillis() > 0 ? clock.millis() + d.ttlMillis() : Long.MAX_VALUE;
+    }
+
+    private void put(String k, Entry e) {
+        drop(k);
+        entries.put(k, e);
+        bytes += e.size;
+        Iterator<Map.Entry<String, Entry>> it = entries.entrySet().iterator();
+        while (bytes > maxBytes && it.hasNext()) {
+            Map.Entry<String, Entry> oldest = it.next();
+            if (pending.containsKey(oldest.getKey())) {
+                continue; // never drop what still has to be written back
+            }
+            bytes -= oldest.getValue().size;
+            it.remove();
+        }
+    }
+
+    private void drop(String k) {
+        Entry old = entries.remove(k);
+        if (old != null) {
+            bytes -= old.size;
+        }
+    }
+
+    private static final class Entry {
+        final Map<String, byte[]> fields;
+        long expiresAt;
+        final long size;
+
+        Entry(Map<String, byte[]> fields, long expiresAt) {
+            this.fields = fields;
+            this.expiresAt = expiresAt;
+            long s = 64;
+            for (Map.Entry<String, byte[]> f : fields.entrySet()) {
+                s += f.getKey().length() + f.getValue().length + 32;
+            }
+            this.size = s;
+        }
+    }
+
+    private static final class Pending {
+        final SessionKey key;
+        final boolean created;
+        /** Field to when this instance last changed it (set or removed). */
+        final Map<String, Long> changedAt = new HashMap<>();
+        final Set<String> removed = new HashSet<>();
+        long ttlMillis;
+        boolean deleted;
+        /** Bumped by every local change: the write-back forgets only the version it wrote. */
+        long version;
+
+        Pending(SessionKey key, boolean created) {
+            this.key = key;
+            this.created = created;
+        }
+    }
+
+    private record Snapshot(Pending pending, long version, boolean deleted, boolean created,
+                            Map<String, Long> changedAt, Set<String> removed, Map<String, byte[]> fields,
+                            long expiresAt, long ttlMillis) {
+    }
+}
