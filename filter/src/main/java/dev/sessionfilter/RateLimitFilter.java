@@ -6,6 +6,7 @@ import dev.sessionfilter.config.RedisConfig;
 import dev.sessionfilter.config.SessionConfig;
 import dev.sessionfilter.config.Setting;
 import dev.sessionfilter.internal.RedisConnections;
+import dev.sessionfilter.ratelimit.ClientHash;
 import dev.sessionfilter.ratelimit.Decision;
 import dev.sessionfilter.ratelimit.RateLimitEngine;
 import dev.sessionfilter.ratelimit.RateLimiter;
@@ -42,7 +43,8 @@ public final class RateLimitFilter implements Filter {
     private ServletContext context;
     private final AtomicLong refused = new AtomicLong();
 
-    record Prepared(RedisConfig redis, String namespace, RateLimitEngine settings, ConfigReader reader) {
+    record Prepared(RedisConfig redis, String namespace, RateLimitEngine settings, ConfigReader reader,
+                    ClientHash clientHash) {
     }
 
     /** Reads and checks every setting; also run at deployment by {@link StartupCheck}. */
@@ -58,6 +60,8 @@ public final class RateLimitFilter implements Filter {
             ns = SessionConfig.defaultNamespace(context.getContextPath());
         }
         RateLimitEngine settings = RateLimitEngine.read(r);
+        // Client keys in Redis are keyed by the app's keyset when it has one (docs/security.md).
+        ClientHash clientHash = ClientHash.keyedBy(r.secret(Setting.KEYSET, Setting.KEYSET_FILE));
         try {
             r.throwIfProblems();
         } catch (RuntimeException e) {
@@ -66,7 +70,7 @@ public final class RateLimitFilter implements Filter {
             LOG.log(Level.ERROR, msg);
             throw new ServletException(msg, e);
         }
-        return new Prepared(redis, ns, settings, r);
+        return new Prepared(redis, ns, settings, r, clientHash);
     }
 
     @Override
@@ -79,7 +83,12 @@ public final class RateLimitFilter implements Filter {
         settings = p.settings();
         ConfigReader r = p.reader();
         limiter = new RateLimiter(ns, RedisConnections.acquire(context, redis), settings.failure(), settings.maxKeys(),
-                System::currentTimeMillis);
+                System::currentTimeMillis, p.clientHash());
+        if (!p.clientHash().keyed()) {
+            LOG.log(Level.WARNING, () -> ns + " - rate-limit filter '" + name + "': no sessionfilter.keyset, so client "
+                    + "keys in Redis are plain SHA-256 hashes (IPv4 addresses can be recovered by trying them all); "
+                    + "set sessionfilter.keyset to key them");
+        }
         registry(context).add(this);
         String namespace = ns;
         LOG.log(Level.INFO, () -> namespace + " - rate-limit filter '" + name + "': " + settings.limits().stream()

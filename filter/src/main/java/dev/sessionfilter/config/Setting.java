@@ -46,6 +46,7 @@ public enum Setting {
     RATELIMIT_TRUSTED_PROXIES("sessionfilter.ratelimit.trustedProxies", null, false),
     RATELIMIT_METHODS("sessionfilter.ratelimit.methods", null, false),
     RATELIMIT_ON_REDIS_FAILURE("sessionfilter.ratelimit.onRedisFailure", "local", false),
+    RATELIMIT_FORWARDED_HEADER("sessionfilter.ratelimit.forwardedHeader", "X-Forwarded-For", false),
     RATELIMIT_MAX_KEYS("sessionfilter.ratelimit.maxKeys", "100000", false),
     HEALTH_TOKEN("sessionfilter.health.token", null, true),
     HEALTH_TOKEN_FILE("sessionfilter.health.tokenFile", null, false),

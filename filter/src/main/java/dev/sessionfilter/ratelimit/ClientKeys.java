@@ -11,9 +11,10 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * Who a request counts against. {@code ip}: the client address, found like Tomcat's RemoteIpValve (walk
- * {@code X-Forwarded-For}, or else {@code Forwarded: for=}, right to left while the hop is a trusted proxy),
- * trusting nobody unless configured; IPv6 clients are keyed by their /64. {@code session}, {@code principal}
+ * Who a request counts against. {@code ip}: the client address, found like Tomcat's RemoteIpValve (walk the
+ * one configured forwarding header, {@code X-Forwarded-For} or {@code Forwarded: for=}, right to left while
+ * the hop is a trusted proxy), trusting nobody unless configured; IPv6 clients are keyed by their /64. Only
+ * that header is read: a client cannot add the other one to a request its proxy forwards unchanged. {@code session}, {@code principal}
  * and {@code header:NAME} fall back to the IP when the request has none.
  */
 public final class ClientKeys {
@@ -23,25 +24,34 @@ public final class ClientKeys {
     /** How the client is identified. */
     public enum Strategy { IP, SESSION, PRINCIPAL, HEADER }
 
+    /** Which forwarding header the trusted proxies set. */
+    public enum Forwarding { X_FORWARDED_FOR, FORWARDED }
+
     private final Strategy strategy;
     private final String header;
     private final List<Cidr> trusted;
+    private final Forwarding forwarding;
 
-    public ClientKeys(Strategy strategy, String header, List<Cidr> trusted) {
+    public ClientKeys(Strategy strategy, String header, List<Cidr> trusted, Forwarding forwarding) {
         this.strategy = strategy;
         this.header = header;
         this.trusted = List.copyOf(trusted);
+        this.forwarding = forwarding;
     }
 
     /** Parses {@code ip}, {@code session}, {@code principal} or {@code header:NAME}; null when malformed. */
     public static ClientKeys parse(String spec, List<Cidr> trusted) {
+        return parse(spec, trusted, Forwarding.X_FORWARDED_FOR);
+    }
+
+    public static ClientKeys parse(String spec, List<Cidr> trusted, Forwarding forwarding) {
         String s = spec.trim();
         return switch (s) {
-            case "ip" -> new ClientKeys(Strategy.IP, null, trusted);
-            case "session" -> new ClientKeys(Strategy.SESSION, null, trusted);
-            case "principal" -> new ClientKeys(Strategy.PRINCIPAL, null, trusted);
+            case "ip" -> new ClientKeys(Strategy.IP, null, trusted, forwarding);
+            case "session" -> new ClientKeys(Strategy.SESSION, null, trusted, forwarding);
+            case "principal" -> new ClientKeys(Strategy.PRINCIPAL, null, trusted, forwarding);
             default -> s.startsWith("header:") && s.length() > 7 && s.substring(7).matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-                    ? new ClientKeys(Strategy.HEADER, s.substring(7), trusted) : null;
+                    ? new ClientKeys(Strategy.HEADER, s.substring(7), trusted, forwarding) : null;
         };
     }
 
@@ -109,16 +119,16 @@ public final class ClientKeys {
         return false;
     }
 
-    private static List<String> forwardedHops(HttpServletRequest req) {
+    private List<String> forwardedHops(HttpServletRequest req) {
         List<String> hops = new ArrayList<>();
-        for (String v : Collections.list(req.getHeaders("X-Forwarded-For"))) {
-            for (String h : v.split(",")) {
-                if (!h.isBlank()) {
-                    hops.add(h.trim());
+        if (forwarding == Forwarding.X_FORWARDED_FOR) {
+            for (String v : Collections.list(req.getHeaders("X-Forwarded-For"))) {
+                for (String h : v.split(",")) {
+                    if (!h.isBlank()) {
+                        hops.add(h.trim());
+                    }
                 }
             }
-        }
-        if (!hops.isEmpty()) {
             return hops;
         }
         for (String v : Collections.list(req.getHeaders("Forwarded"))) {

@@ -12,18 +12,20 @@ public record Decision(boolean allowed, List<Quota> quotas) {
 
     /**
      * @param limit        the item
-     * @param remaining    requests left in the current window
-     * @param resetSeconds seconds until the oldest counted request leaves the window (0 when none is counted)
+     * @param remaining    requests left now
+     * @param resetSeconds seconds until the current window ends, at most the window (0 when nothing is
+     *                     counted); its count then fades out over the next window
+     * @param retrySeconds seconds until one more request would be allowed (0 when one is allowed now)
      */
-    public record Quota(Limit limit, int remaining, long resetSeconds) {
+    public record Quota(Limit limit, int remaining, long resetSeconds, long retrySeconds) {
     }
 
     /** Seconds to wait before retrying a refused request: at least 1, at most the longest blocking window. */
     public long retryAfterSeconds() {
         long wait = 1;
         for (Quota q : quotas) {
-            if (q.remaining() <= 0) {
-                wait = Math.max(wait, Math.min(q.limit().windowSeconds(), Math.max(1, q.resetSeconds())));
+            if (q.retrySeconds() > 0 || q.remaining() <= 0) {
+                wait = Math.max(wait, Math.min(q.limit().windowSeconds(), Math.max(1, q.retrySeconds())));
             }
         }
         return wait;

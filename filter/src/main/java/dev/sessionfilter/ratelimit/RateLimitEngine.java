@@ -39,11 +39,13 @@ public record RateLimitEngine(List<Limit> limits, ClientKeys keys, Set<String> m
             }
             trusted.add(cidr);
         }
+        ClientKeys.Forwarding forwarding = "Forwarded".equals(r.choice(Setting.RATELIMIT_FORWARDED_HEADER,
+                "X-Forwarded-For", "Forwarded")) ? ClientKeys.Forwarding.FORWARDED : ClientKeys.Forwarding.X_FORWARDED_FOR;
         String keySpec = r.string(Setting.RATELIMIT_KEY);
-        ClientKeys keys = ClientKeys.parse(keySpec, trusted);
+        ClientKeys keys = ClientKeys.parse(keySpec, trusted, forwarding);
         if (keys == null) {
             r.fail(Setting.RATELIMIT_KEY, keySpec, "ip, session, principal or header:NAME");
-            keys = ClientKeys.parse("ip", trusted);
+            keys = ClientKeys.parse("ip", trusted, forwarding);
         }
         Set<String> methods = new TreeSet<>();
         for (String m : r.list(Setting.RATELIMIT_METHODS)) {

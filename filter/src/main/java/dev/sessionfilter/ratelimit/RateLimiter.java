@@ -26,8 +26,13 @@ public final class RateLimiter implements AutoCloseable, RedisMonitor.Listener {
     private final RedisMonitor monitor;
 
     public RateLimiter(String namespace, RedisApi api, FailureMode failureMode, int maxKeys, LongSupplier clock) {
+        this(namespace, api, failureMode, maxKeys, clock, ClientHash.keyedBy(null));
+    }
+
+    public RateLimiter(String namespace, RedisApi api, FailureMode failureMode, int maxKeys, LongSupplier clock,
+                       ClientHash clientHash) {
         this.namespace = namespace;
-        this.redis = new RedisRateLimiter(api, namespace);
+        this.redis = new RedisRateLimiter(api, namespace, clientHash);
         this.local = new LocalRateLimiter(maxKeys, clock);
         this.failureMode = failureMode;
         this.monitor = api.monitor();

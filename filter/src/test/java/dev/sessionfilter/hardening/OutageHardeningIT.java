@@ -88,6 +88,8 @@ class OutageHardeningIT {
             assertEquals("ok", user.get(a.url("/ops/setmax?v=2")).body());
             assertEquals("ok", user.get(a.url("/ops/set?n=user&v=ann")).body());
             String cookie = user.cookies.get("SESSION");
+            // A read-only request: the local copy is refreshed from Redis by a load, not by a commit.
+            assertEquals("ann", Browser.withSession(cookie).get(a.url("/ops/get?n=user")).body());
             redis.pause();
             try {
                 assertEquals("ann", Browser.withSession(cookie).get(a.url("/ops/get?n=user")).body(),

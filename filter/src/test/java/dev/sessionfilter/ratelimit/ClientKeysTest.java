@@ -93,4 +93,17 @@ class ClientKeysTest {
         var garbage = request("10.0.0.5", null, null, java.util.Map.of("X-Forwarded-For", "not-an-ip"));
         assertEquals("10.0.0.5", trustingTen.clientIp(garbage), "garbage never becomes the client");
     }
+
+    /** Issue 9 item 10: only the configured forwarding header is read; the other is ignored. */
+    @Test
+    void clientIp_readsOnlyTheConfiguredForwardingHeader() {
+        var both = request("10.0.0.5", null, null, java.util.Map.of("X-Forwarded-For", "198.51.100.9",
+                "Forwarded", "for=203.0.113.4;proto=https"));
+        var trusted = java.util.List.of(ClientKeys.Cidr.parse("10.0.0.0/8"));
+        assertEquals("198.51.100.9", ClientKeys.parse("ip", trusted).clientIp(both), "X-Forwarded-For by default");
+        assertEquals("203.0.113.4", ClientKeys.parse("ip", trusted, ClientKeys.Forwarding.FORWARDED).clientIp(both));
+        var onlyForwarded = request("10.0.0.5", null, null, java.util.Map.of("Forwarded", "for=203.0.113.4"));
+        assertEquals("10.0.0.5", ClientKeys.parse("ip", trusted).clientIp(onlyForwarded),
+                "a Forwarded header is not read when the proxies set X-Forwarded-For");
+    }
 }

@@ -31,8 +31,8 @@ class LimitTest {
     @Test
     void retryAfter_isAtLeastOneAndAtMostTheBlockingWindow() {
         Limit perMinute = new Limit(1, 60, "1/1m");
-        assertEquals(1, new Decision(false, List.of(new Decision.Quota(perMinute, 0, 0))).retryAfterSeconds());
-        assertEquals(42, new Decision(false, List.of(new Decision.Quota(perMinute, 0, 42))).retryAfterSeconds());
-        assertEquals(60, new Decision(false, List.of(new Decision.Quota(perMinute, 0, 600))).retryAfterSeconds());
+        assertEquals(1, new Decision(false, List.of(new Decision.Quota(perMinute, 0, 0, 0))).retryAfterSeconds());
+        assertEquals(42, new Decision(false, List.of(new Decision.Quota(perMinute, 0, 90, 42))).retryAfterSeconds());
+        assertEquals(60, new Decision(false, List.of(new Decision.Quota(perMinute, 0, 600, 600))).retryAfterSeconds());
     }
 }

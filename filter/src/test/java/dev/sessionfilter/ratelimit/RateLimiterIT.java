@@ -51,10 +51,65 @@ class RateLimiterIT {
             }, java.util.Set.of("info"));
             assertEquals(20L, delta.get("evalsha"), "one EVALSHA per decision: " + delta);
             assertEquals(null, delta.get("eval"), delta.toString());
-            // Everything else ran inside the script: TIME once, then per item the window upkeep.
+            // Everything else ran inside the script: TIME once, then per item one read and one write.
             assertEquals(20L, delta.get("time"));
-            assertEquals(60L, delta.get("zadd"));
+            assertEquals(60L, delta.get("hmget"));
+            assertEquals(60L, delta.get("hset"));
             limiter.close();
+        }
+    }
+
+    /** Issue 9 item 10: a client's state is one small hash per item, whatever the limit and the traffic. */
+    @Test
+    void stateInRedis_isConstant_whateverTheLimit() {
+        try (RedisProcess redis = RedisServers.standalone(); JedisRedisApi api = api(redis)) {
+            RateLimiter limiter = new RateLimiter("o1", api, RateLimiter.FailureMode.LOCAL, 100, System::currentTimeMillis);
+            List<Limit> limits = Limit.parse("100000 per day");
+            for (int i = 0; i < 500; i++) {
+                assertEquals(true, limiter.decide("f", "client", limits, true).allowed());
+            }
+            try (redis.clients.jedis.Jedis j = redis.jedis()) {
+                java.util.Set<String> keys = j.keys("o1:rl:*");
+                assertEquals(1, keys.size(), keys.toString());
+                String key = keys.iterator().next();
+                assertEquals("hash", j.type(key));
+                assertEquals(3L, j.hlen(key), "window start, count, previous count: " + j.hgetAll(key));
+                assertEquals("500", j.hget(key, "c"));
+                long ttl = j.pttl(key);
+                assertEquals(true, ttl > 0 && ttl <= 2 * 86_400_000L, "idle clients expire: " + ttl);
+            }
+            limiter.close();
+        }
+    }
+
+    /**
+     * Issue 9 item 10: client keys in Redis are keyed by the app's keyset, so an IPv4 address cannot be
+     * found by hashing all of them; two instances with the same keyset share the counter.
+     */
+    @Test
+    void clientKeysInRedis_areKeyedByTheKeyset() throws Exception {
+        String keyset = dev.sessionfilter.testing.TestApps.newKeyset();
+        try (RedisProcess redis = RedisServers.standalone(); JedisRedisApi api = api(redis)) {
+            ClientHash keyed = ClientHash.keyedBy(keyset);
+            RateLimiter a = new RateLimiter("kh", api, RateLimiter.FailureMode.LOCAL, 100, System::currentTimeMillis, keyed);
+            RateLimiter b = new RateLimiter("kh", api, RateLimiter.FailureMode.LOCAL, 100, System::currentTimeMillis,
+                    ClientHash.keyedBy(keyset));
+            List<Limit> limits = Limit.parse("3 per minute");
+            a.decide("f", "ip:203.0.113.7", limits, true);
+            a.decide("f", "ip:203.0.113.7", limits, true);
+            assertEquals(0, b.decide("f", "ip:203.0.113.7", limits, true).quotas().get(0).remaining(),
+                    "the same keyset: the same counter");
+            String unkeyed = ClientHash.keyedBy(null).of("ip:203.0.113.7");
+            try (redis.clients.jedis.Jedis j = redis.jedis()) {
+                java.util.Set<String> keys = j.keys("kh:rl:*");
+                assertEquals(1, keys.size());
+                String k = keys.iterator().next();
+                assertEquals(false, k.contains(unkeyed), "not the plain SHA-256 anyone can compute: " + k);
+                assertEquals(true, k.contains(keyed.of("ip:203.0.113.7")), k);
+                assertEquals(false, k.contains("203.0.113.7"), k);
+            }
+            a.close();
+            b.close();
         }
     }
 }

@@ -1,0 +1,70 @@
+package dev.sessionfilter.store;
+
+import dev.sessionfilter.config.RedisConfig;
+import dev.sessionfilter.testing.RedisProcess;
+import dev.sessionfilter.testing.RedisServers;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/** The write-back journal against real Redis: changes racing with a write-back are never lost (issue 9, item 5). */
+class LocalCopiesIT {
+
+    static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aChangeMadeWhileTheWriteBackRuns_isKeptForTheNextPass() {
+        try (RedisProcess redis = RedisServers.standalone();
+             JedisRedisApi api = new JedisRedisApi(RedisConfig.standalone("127.0.0.1", redis.port(), Duration.ofSeconds(2), 4))) {
+            RedisSessionStore store = new RedisSessionStore(api);
+            LocalCopies copies = new LocalCopies(1 << 20);
+            SessionKey key = new SessionKey("lc", "a".repeat(43));
+            store.commit(key, new Delta(true, Map.of("m", b("meta"), "a:one", b("1")), List.of(), 60_000));
+            copies.loaded(key, store.load(key));
+            copies.commitLocally(key, new Delta(false, Map.of("a:one", b("1-outage")), List.of(), 60_000));
+
+            // The first write-back pass reads Redis' write times: a request commits locally right then.
+            AtomicBoolean raced = new AtomicBoolean();
+            int written = copies.writeBack(store, (k, f, sealed) -> {
+                if (raced.compareAndSet(false, true)) {
+                    copies.commitLocally(key, new Delta(false, Map.of("a:two", b("2-racing")), List.of(), 60_000));
+                }
+                return -1;
+            });
+            assertEquals(1, written);
+            assertEquals(1, copies.pending(), "the racing change is still pending, not forgotten");
+            assertNull(store.load(key).get("a:two"));
+
+            assertEquals(1, copies.writeBack(store, (k, f, sealed) -> -1));
+            assertEquals(0, copies.pending());
+            Map<String, byte[]> stored = store.load(key);
+            assertArrayEquals(b("1-outage"), stored.get("a:one"));
+            assertArrayEquals(b("2-racing"), stored.get("a:two"));
+        }
+    }
+
+    @Test
+    void aCopyIsNotServedPastItsDeadline_andAPendingOneOfADeadSessionIsDropped() {
+        AtomicLong now = new AtomicLong(1_000_000);
+        LocalCopies copies = new LocalCopies(1 << 20, now::get);
+        SessionKey key = new SessionKey("lc", "b".repeat(43));
+        copies.loaded(key, Map.of("m", b("meta")));
+        copies.deadline(key, now.get() + 5_000);
+        copies.commitLocally(key, new Delta(false, Map.of("a:x", b("x")), List.of(), 5_000));
+        assertEquals(1, copies.pending());
+        now.addAndGet(5_001);
+        assertNull(copies.get(key));
+        assertEquals(0, copies.pending(), "a dead session has nothing to write back");
+    }
+}
