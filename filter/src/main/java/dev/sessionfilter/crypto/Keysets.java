@@ -80,6 +80,38 @@ public final class Keysets {
         return b.build();
     }
 
+    /**
+     * The same keyset with a new AES-256-GCM key added but not primary: step 1 of a roll-out. Once every
+     * instance runs with it (so every instance can decrypt what the new key will seal), promote it.
+     */
+    public static KeysetHandle addKey(KeysetHandle old) throws GeneralSecurityException {
+        KeysetHandle.Builder b = KeysetHandle.newBuilder(old);
+        b.addEntry(KeysetHandle.generateEntryFromParameters(PredefinedAeadParameters.AES256_GCM).withRandomId());
+        return b.build();
+    }
+
+    /** The same keyset with key {@code keyId} made primary: step 2 of a roll-out. */
+    public static KeysetHandle promote(KeysetHandle old, int keyId) throws GeneralSecurityException {
+        KeysetHandle.Builder b = KeysetHandle.newBuilder(old); // keeps the order of old's entries
+        for (int i = 0; i < old.size(); i++) {
+            if (old.getAt(i).getId() == keyId) {
+                b.getAt(i).makePrimary();
+                return b.build();
+            }
+        }
+        throw new GeneralSecurityException("no key with id " + keyId + " in the keyset");
+    }
+
+    /** The ids of a keyset's keys, the primary marked, for operators (no key material). */
+    public static String describe(KeysetHandle h) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < h.size(); i++) {
+            KeysetHandle.Entry e = h.getAt(i);
+            sb.append(Integer.toUnsignedString(e.getId())).append(e.isPrimary() ? " (primary)" : "").append(i + 1 < h.size() ? ", " : "");
+        }
+        return sb.toString();
+    }
+
     public static String toJson(KeysetHandle handle) throws GeneralSecurityException {
         return TinkJsonProtoKeysetFormat.serializeKeyset(handle, InsecureSecretKeyAccess.get());
     }

@@ -36,4 +36,27 @@ class KeyToolTest {
         assertTrue(!err.contains("hunter2") && err.contains("not a usable keyset"), err);
         assertTrue(run("", 2, "frobnicate").contains("usage"));
     }
+
+    /** Issue 9: the three-step roll-out: add (not primary), promote, and later drop nothing. */
+    @Test
+    void keysetAdd_thenPromote_rollsOutANewKeyInTwoSteps() throws Exception {
+        String first = run("", 0, "keyset", "new");
+        int oldPrimary = Keysets.parse(first).getPrimary().getId();
+        String added = run(first, 0, "keyset", "add");
+        var withNew = Keysets.parse(added);
+        assertEquals(2, withNew.size());
+        assertEquals(oldPrimary, withNew.getPrimary().getId(), "add keeps the old primary: nobody seals with it yet");
+        int newId = withNew.getAt(0).getId() == oldPrimary ? withNew.getAt(1).getId() : withNew.getAt(0).getId();
+        String listed = run(added, 0, "keyset", "list");
+        assertTrue(listed.contains(Integer.toUnsignedString(oldPrimary) + " (primary)") && listed.contains(Integer.toUnsignedString(newId)), listed);
+        String promoted = run(added, 0, "keyset", "promote", Integer.toUnsignedString(newId));
+        assertEquals(newId, Keysets.parse(promoted).getPrimary().getId());
+        assertEquals(2, Keysets.parse(promoted).size());
+        // Values sealed under the old primary still open under the promoted keyset.
+        byte[] sealed = Keysets.aead(Keysets.parse(first)).encrypt("v".getBytes(StandardCharsets.UTF_8), new byte[0]);
+        assertEquals("v", new String(Keysets.aead(Keysets.parse(promoted)).decrypt(sealed, new byte[0]), StandardCharsets.UTF_8));
+        String unknown = run(added, 1, "keyset", "promote", "12345");
+        assertTrue(unknown.contains("no key with id 12345"), unknown);
+        assertTrue(run(added, 2, "keyset", "promote", "abc").contains("not a key id"));
+    }
 }
