@@ -11,7 +11,7 @@ import dev.sessionfilter.session.Listeners;
 import dev.sessionfilter.session.SessionEngine;
 import dev.sessionfilter.store.RedisApi;
 import dev.sessionfilter.store.RedisUnavailableException;
-import dev.sessionfilter.store.ResilientSessionStore;
+import dev.sessionfilter.store.ResilientSessionBackend;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -42,7 +42,7 @@ public final class SessionFilter implements Filter {
     public static final String ENGINE_ATTRIBUTE = "dev.sessionfilter.SessionEngine";
 
     private SessionEngine engine;
-    private ResilientSessionStore store;
+    private ResilientSessionBackend store;
     private ServletContext context;
     private List<String> exclude = List.of();
 
@@ -126,7 +126,7 @@ public final class SessionFilter implements Filter {
             LOG.log(Level.WARNING, config.namespace() + " - Redis not reachable at start (" + e.getMessage()
                     + "); starting anyway");
         }
-        store = new ResilientSessionStore(config.namespace(), api,
+        store = new ResilientSessionBackend(config.namespace(), api,
                 config.failureMode() == SessionConfig.FailureMode.MEMORY);
         engine = new SessionEngine(config, store, p.sealer(), context.getClassLoader(), context, p.listeners(),
                 System::currentTimeMillis);

@@ -3,7 +3,7 @@ package dev.sessionfilter.session;
 import dev.sessionfilter.config.SessionConfig;
 import dev.sessionfilter.crypto.Sealer;
 import dev.sessionfilter.store.SessionKey;
-import dev.sessionfilter.store.SessionStore;
+import dev.sessionfilter.store.SessionBackend;
 import dev.sessionfilter.store.RedisUnavailableException;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletContext;
@@ -34,7 +34,7 @@ public final class SessionEngine {
     private static final byte FORMAT = 1;
 
     final SessionConfig config;
-    final SessionStore store;
+    final SessionBackend store;
     final Sealer sealer;
     final AttributeCodec codec;
     final Listeners listeners;
@@ -53,7 +53,7 @@ public final class SessionEngine {
         long millis();
     }
 
-    public SessionEngine(SessionConfig config, SessionStore store, Sealer sealer, ClassLoader loader,
+    public SessionEngine(SessionConfig config, SessionBackend store, Sealer sealer, ClassLoader loader,
                          ServletContext servletContext, Listeners listeners, Clock clock) {
         this.config = config;
         this.store = store;
@@ -142,7 +142,7 @@ public final class SessionEngine {
         return config;
     }
 
-    public SessionStore store() {
+    public SessionBackend store() {
         return store;
     }
 

@@ -177,7 +177,7 @@ final class LocalCopies {
      *   <li>its deadline passed meanwhile: dropped.</li>
      * </ul>
      */
-    int writeBack(RedisSessionStore redis, WriteTimes times) {
+    int writeBack(RedisSessionBackend redis, WriteTimes times) {
         List<Snapshot> todo = new ArrayList<>();
         synchronized (this) {
             long now = clock.millis();

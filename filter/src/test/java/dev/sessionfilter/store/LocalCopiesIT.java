@@ -27,7 +27,7 @@ class LocalCopiesIT {
     void aChangeMadeWhileTheWriteBackRuns_isKeptForTheNextPass() {
         try (RedisProcess redis = RedisServers.standalone();
              JedisRedisApi api = new JedisRedisApi(RedisConfig.standalone("127.0.0.1", redis.port(), Duration.ofSeconds(2), 4))) {
-            RedisSessionStore store = new RedisSessionStore(api);
+            RedisSessionBackend store = new RedisSessionBackend(api);
             LocalCopies copies = new LocalCopies(1 << 20);
             SessionKey key = new SessionKey("lc", "a".repeat(43));
             store.commit(key, new Delta(true, Map.of("m", b("meta"), "a:one", b("1")), List.of(), 60_000));

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 /** The Redis store: HGETALL to load, one Lua script to commit or delete. */
-public final class RedisSessionStore implements SessionStore {
+public final class RedisSessionBackend implements SessionBackend {
     /** Seconds a tombstone outlives the session, long enough for any request still in flight. */
     static final long TOMBSTONE_MILLIS = 120_000;
 
@@ -44,7 +44,7 @@ public final class RedisSessionStore implements SessionStore {
 
     private final RedisApi redis;
 
-    public RedisSessionStore(RedisApi redis) {
+    public RedisSessionBackend(RedisApi redis) {
         this.redis = redis;
     }
 

@@ -13,7 +13,7 @@ import java.util.Map;
  *   <li>once {@link #delete} returns, no commit brings the session back (invalidate wins).</li>
  * </ul>
  */
-public interface SessionStore extends AutoCloseable {
+public interface SessionBackend extends AutoCloseable {
 
     /**
      * The stored fields of a session, or null when there is none (never created, expired, invalidated).

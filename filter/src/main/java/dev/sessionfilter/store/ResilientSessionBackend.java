@@ -9,13 +9,13 @@ import java.util.Map;
  * serve from a bounded local copy ({@code memory}) and write the sessions created or changed meanwhile back
  * once Redis answers again. No request waits on a Redis the monitor knows to be down.
  */
-public final class ResilientSessionStore implements SessionStore, RedisMonitor.Listener {
+public final class ResilientSessionBackend implements SessionBackend, RedisMonitor.Listener {
     private static final Logger LOG = System.getLogger("dev.sessionfilter.store");
     /** Bytes of sealed values this instance keeps as recent copies. */
     static final long DEFAULT_CACHE_BYTES = 64L * 1024 * 1024;
 
     private final String namespace;
-    private final RedisSessionStore redis;
+    private final RedisSessionBackend redis;
     private final RedisMonitor monitor;
     private final boolean memoryFallback;
     private final LocalCopies copies;
@@ -31,13 +31,13 @@ public final class ResilientSessionStore implements SessionStore, RedisMonitor.L
         this.writeTimes = times::of;
     }
 
-    public ResilientSessionStore(String namespace, RedisApi api, boolean memoryFallback) {
+    public ResilientSessionBackend(String namespace, RedisApi api, boolean memoryFallback) {
         this(namespace, api, memoryFallback, DEFAULT_CACHE_BYTES);
     }
 
-    ResilientSessionStore(String namespace, RedisApi api, boolean memoryFallback, long cacheBytes) {
+    ResilientSessionBackend(String namespace, RedisApi api, boolean memoryFallback, long cacheBytes) {
         this.namespace = namespace;
-        this.redis = new RedisSessionStore(api);
+        this.redis = new RedisSessionBackend(api);
         this.monitor = api.monitor();
         this.memoryFallback = memoryFallback;
         this.copies = new LocalCopies(memoryFallback ? cacheBytes : 0);
