@@ -1,7 +1,6 @@
 package dev.sessionfilter;
 
 import dev.sessionfilter.config.ConfigReader;
-import dev.sessionfilter.config.ConfigSources;
 import dev.sessionfilter.config.RedisConfig;
 import dev.sessionfilter.config.SessionConfig;
 import dev.sessionfilter.config.Setting;
@@ -17,8 +16,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
-import java.lang.System.Logger.Level;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +29,6 @@ import java.util.Map;
  */
 public final class HealthServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
-    private static final System.Logger LOG = System.getLogger("dev.sessionfilter.health");
 
     private transient Health health;
 
@@ -43,26 +39,18 @@ public final class HealthServlet extends HttpServlet {
     /** Reads and checks every setting; also run at deployment by {@link StartupCheck}. */
     static Prepared prepare(ServletConfig config) throws ServletException {
         jakarta.servlet.ServletContext context = config.getServletContext();
-        ConfigReader r = new ConfigReader(ConfigSources.of(config::getInitParameter,
-                Collections.list(config.getInitParameterNames()), context::getInitParameter,
-                Collections.list(context.getInitParameterNames())));
+        ConfigReader r = Components.settings(context, config::getInitParameter, config.getInitParameterNames());
         RedisConfig redisConfig = RedisConfig.read(r);
         String t = r.secret(Setting.HEALTH_TOKEN, Setting.HEALTH_TOKEN_FILE);
         if (t != null && t.length() < 16) {
             r.problem("`" + Setting.HEALTH_TOKEN.key() + "` is shorter than 16 characters; expected a long random token");
         }
         boolean loopback = Boolean.parseBoolean(r.choice(Setting.HEALTH_DETAILS_FROM_LOOPBACK, "false", "true"));
-        String ns = r.string(Setting.NAMESPACE);
+        String ns = Components.namespace(r, context);
         SessionConfig.FailureMode mode = SessionConfig.FailureMode.valueOf(
                 r.choice(Setting.ON_REDIS_FAILURE, "memory", "fail").toUpperCase(java.util.Locale.ROOT));
-        try {
-            r.throwIfProblems();
-        } catch (RuntimeException e) {
-            LOG.log(Level.ERROR, e.getMessage());
-            throw new ServletException(e.getMessage(), e);
-        }
-        return new Prepared(redisConfig, t, loopback,
-                ns != null ? ns : SessionConfig.defaultNamespace(context.getContextPath()), mode);
+        Components.checked(r, null);
+        return new Prepared(redisConfig, t, loopback, ns, mode);
     }
 
     @Override

@@ -1,9 +1,7 @@
 package dev.sessionfilter;
 
 import dev.sessionfilter.config.ConfigReader;
-import dev.sessionfilter.config.ConfigSources;
 import dev.sessionfilter.config.RedisConfig;
-import dev.sessionfilter.config.SessionConfig;
 import dev.sessionfilter.config.Setting;
 import dev.sessionfilter.internal.RedisConnections;
 import dev.sessionfilter.ratelimit.ClientHash;
@@ -22,7 +20,6 @@ import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
@@ -51,25 +48,13 @@ public final class RateLimitFilter implements Filter {
     static Prepared prepare(FilterConfig filterConfig) throws ServletException {
         ServletContext context = filterConfig.getServletContext();
         String name = filterConfig.getFilterName();
-        ConfigReader r = new ConfigReader(ConfigSources.of(filterConfig::getInitParameter,
-                Collections.list(filterConfig.getInitParameterNames()), context::getInitParameter,
-                Collections.list(context.getInitParameterNames())));
+        ConfigReader r = Components.settings(context, filterConfig::getInitParameter, filterConfig.getInitParameterNames());
         RedisConfig redis = RedisConfig.read(r);
-        String ns = r.string(Setting.NAMESPACE);
-        if (ns == null) {
-            ns = SessionConfig.defaultNamespace(context.getContextPath());
-        }
+        String ns = Components.namespace(r, context);
         RateLimitEngine settings = RateLimitEngine.read(r);
         // Client keys in Redis are keyed by the app's keyset when it has one (docs/security.md).
         ClientHash clientHash = ClientHash.keyedBy(r.secret(Setting.KEYSET, Setting.KEYSET_FILE));
-        try {
-            r.throwIfProblems();
-        } catch (RuntimeException e) {
-            String msg = e.getMessage().replace("sessionfilter: invalid configuration",
-                    "sessionfilter: invalid configuration of rate-limit filter '" + name + "'");
-            LOG.log(Level.ERROR, msg);
-            throw new ServletException(msg, e);
-        }
+        Components.checked(r, "rate-limit filter '" + name + "'");
         return new Prepared(redis, ns, settings, r, clientHash);
     }
 

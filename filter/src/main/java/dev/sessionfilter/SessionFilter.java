@@ -1,7 +1,6 @@
 package dev.sessionfilter;
 
 import dev.sessionfilter.config.ConfigReader;
-import dev.sessionfilter.config.ConfigSources;
 import dev.sessionfilter.config.RedisConfig;
 import dev.sessionfilter.config.SessionConfig;
 import dev.sessionfilter.crypto.Keysets;
@@ -28,7 +27,6 @@ import jakarta.servlet.http.HttpSessionListener;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.security.GeneralSecurityException;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -54,9 +52,7 @@ public final class SessionFilter implements Filter {
     /** Reads and checks every setting; a bad one fails with one message naming them all. */
     static Prepared prepare(FilterConfig filterConfig) throws ServletException {
         ServletContext context = filterConfig.getServletContext();
-        ConfigReader r = new ConfigReader(ConfigSources.of(filterConfig::getInitParameter,
-                Collections.list(filterConfig.getInitParameterNames()), context::getInitParameter,
-                Collections.list(context.getInitParameterNames())));
+        ConfigReader r = Components.settings(context, filterConfig::getInitParameter, filterConfig.getInitParameterNames());
         RedisConfig redis = RedisConfig.read(r);
         Integer containerTimeout = null;
         try {
@@ -93,12 +89,7 @@ public final class SessionFilter implements Filter {
                         + e.getClass().getSimpleName() + "); expected a public class with a public no-argument constructor");
             }
         }
-        try {
-            r.throwIfProblems();
-        } catch (RuntimeException e) {
-            LOG.log(Level.ERROR, e.getMessage());
-            throw new ServletException(e.getMessage(), e);
-        }
+        Components.checked(r, null);
         return new Prepared(config, redis, sealer, listeners, r);
     }
 
