@@ -47,6 +47,7 @@ class ContainersIT {
             List<String> libs = zip.stream().map(e -> e.getName())
                     .filter(n -> n.startsWith("WEB-INF/lib/") && n.endsWith(".jar")).toList();
             assertEquals(1, libs.size(), "only the shaded sessionfilter jar in WEB-INF/lib: " + libs);
+            checkShippedJar(zip, libs.get(0));
         }
         redis = RedisServers.standalone();
         Path work = Path.of(System.getProperty("containers.work"));
@@ -66,6 +67,38 @@ class ContainersIT {
         }
         for (CompletableFuture<ContainerProcess> f : started) {
             f.join();
+        }
+    }
+
+    /**
+     * The jar users get (issue 9): the JSON-B/JSON-P API packages are the real ones, never relocated (the
+     * app's annotations must be the types our Yasson reads); our private providers are not registered as
+     * services for the app's lookups; the bundled libraries' licenses and notices travel with it.
+     */
+    static void checkShippedJar(ZipFile war, String lib) throws Exception {
+        Path jar = Files.createTempFile("sessionfilter", ".jar");
+        try (java.io.InputStream in = war.getInputStream(war.getEntry(lib))) {
+            Files.copy(in, jar, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        try (ZipFile z = new ZipFile(jar.toFile())) {
+            List<String> names = z.stream().map(ZipEntry::getName).toList();
+            assertTrue(names.contains("jakarta/json/bind/annotation/JsonbCreator.class"));
+            assertTrue(names.contains("jakarta/json/bind/adapter/JsonbAdapter.class"));
+            assertTrue(names.stream().noneMatch(n -> n.startsWith("dev/sessionfilter/internal/shaded/jakarta/")),
+                    "no relocated copy of the JSON-B API");
+            assertTrue(names.stream().anyMatch(n -> n.startsWith("dev/sessionfilter/internal/shaded/yasson/")));
+            assertFalse(names.contains("META-INF/services/jakarta.json.bind.spi.JsonbProvider"));
+            assertFalse(names.contains("META-INF/services/jakarta.json.spi.JsonProvider"));
+            for (String f : List.of("META-INF/THIRD-PARTY.txt", "META-INF/LICENSE.txt", "META-INF/LICENSE.md")) {
+                assertTrue(names.contains(f), f);
+            }
+            String notices = new String(z.getInputStream(z.getEntry("META-INF/NOTICE.md")).readAllBytes(),
+                    StandardCharsets.UTF_8);
+            for (String lib2 : List.of("Eclipse Yasson", "Eclipse Parsson", "Jakarta JSON Binding", "Jakarta JSON Processing")) {
+                assertTrue(notices.contains("# Notices for " + lib2), lib2);
+            }
+        } finally {
+            Files.deleteIfExists(jar);
         }
     }
 
