@@ -98,4 +98,28 @@ class TopologiesIT {
     static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
+
+    /** Issue 9 item 9: sentinels that require a password of their own are reached with the sentinel credentials. */
+    @Test
+    void sentinelsWithTheirOwnPassword_areReachedWithTheSentinelCredentials() {
+        try (RedisServers.Sentinel sentinel = new RedisServers.Sentinel("sentinel-s3cret")) {
+            try (redis.clients.jedis.Jedis anonymous = new redis.clients.jedis.Jedis("127.0.0.1",
+                    sentinel.sentinels.get(0).port())) {
+                redis.clients.jedis.exceptions.JedisDataException e = org.junit.jupiter.api.Assertions.assertThrows(
+                        redis.clients.jedis.exceptions.JedisDataException.class, anonymous::ping);
+                assertTrue(String.valueOf(e.getMessage()).startsWith("NOAUTH"), e.getMessage());
+            }
+            try (EmbeddedTomcat app = TestApps.app("redis://unused:6379", TestApps.newKeyset())
+                    .param("sessionfilter.redis.sentinel.master", RedisServers.Sentinel.MASTER)
+                    .param("sessionfilter.redis.sentinel.nodes", sentinel.nodes())
+                    .param("sessionfilter.redis.sentinel.password", "sentinel-s3cret").start()) {
+                Browser b = new Browser();
+                b.get(app.url("/ops/set?n=user&v=via-sentinel"));
+                assertEquals("via-sentinel", b.get(app.url("/ops/get?n=user")).body());
+                try (redis.clients.jedis.Jedis j = sentinel.master.jedis()) {
+                    assertEquals(1, j.keys("sessionfilter:app:s:{*}").size(), "written to the master the sentinels named");
+                }
+            }
+        }
+    }
 }

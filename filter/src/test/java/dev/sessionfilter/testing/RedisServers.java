@@ -95,6 +95,11 @@ public final class RedisServers {
         public final List<RedisProcess> sentinels = new ArrayList<>();
 
         public Sentinel() {
+            this(null);
+        }
+
+        /** With {@code sentinelPassword}, the sentinels require it of their clients ({@code requirepass}). */
+        public Sentinel(String sentinelPassword) {
             master = RedisProcess.start(freePort(), false);
             replica = RedisProcess.start(freePort(), false, "--replicaof", "127.0.0.1", String.valueOf(master.port()));
             try {
@@ -105,7 +110,8 @@ public final class RedisServers {
                             + "sentinel monitor " + MASTER + " 127.0.0.1 " + master.port() + " 2\n"
                             + "sentinel down-after-milliseconds " + MASTER + " 1000\n"
                             + "sentinel failover-timeout " + MASTER + " 5000\n"
-                            + "sentinel parallel-syncs " + MASTER + " 1\n");
+                            + "sentinel parallel-syncs " + MASTER + " 1\n"
+                            + (sentinelPassword == null ? "" : "requirepass " + sentinelPassword + "\n"));
                     sentinels.add(RedisProcess.startSentinel(port, conf));
                 }
             } catch (IOException e) {
