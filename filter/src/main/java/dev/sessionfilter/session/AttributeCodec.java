@@ -94,6 +94,20 @@ final class AttributeCodec {
         scalar("jdate", Date.class, s -> new Date(Long.parseLong(s)));
     }
 
+    /**
+     * Our private Yasson logs SEVERE "Generating incomplete JSON" when a value it writes throws (a cycle, a
+     * getter that throws); we turn that into a refusal naming the attribute, so its own line is noise.
+     * Held here: java.util.logging keeps loggers only weakly.
+     */
+    private static final java.util.logging.Logger YASSON_SERIALIZER_LOG = quiet(
+            org.eclipse.yasson.internal.SerializationContextImpl.class.getName());
+
+    private static java.util.logging.Logger quiet(String name) {
+        java.util.logging.Logger l = java.util.logging.Logger.getLogger(name);
+        l.setLevel(java.util.logging.Level.OFF);
+        return l;
+    }
+
     /** Types whose values cannot change after they are built: never re-encoded to detect mutation. */
     static boolean immutable(Object v) {
         return v == null || v instanceof String || v instanceof Boolean || v instanceof Enum<?>

@@ -23,6 +23,8 @@ final class LocalCopies {
     private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>(64, 0.75f, true);
     // Sessions to write back, by Redis key text.
     private final Map<String, Pending> pending = new HashMap<>();
+    /** {@code !pending.isEmpty()}, readable without the lock: the request path skips it in normal times. */
+    private volatile boolean anyPending;
     private final Clock clock;
 
     /** Milliseconds since the epoch; replaceable in tests. */
@@ -84,15 +86,21 @@ final class LocalCopies {
         if (e.expiresAt <= clock.millis()) {
             drop(k);
             pending.remove(k); // dead anyway: nothing to write back
+            anyPending = !pending.isEmpty();
             return null;
         }
         return new HashMap<>(e.fields);
     }
 
     /** The copy of a session still waiting to be written back, or null. */
-    synchronized Map<String, byte[]> pendingCopy(SessionKey key) {
-        Pending p = pending.get(key.toString());
-        return p == null || p.deleted ? null : get(key);
+    Map<String, byte[]> pendingCopy(SessionKey key) {
+        if (!anyPending) {
+            return null;
+        }
+        synchronized (this) {
+            Pending p = pending.get(key.toString());
+            return p == null || p.deleted ? null : get(key);
+        }
     }
 
     synchronized boolean commitLocally(SessionKey key, Delta delta) {
@@ -115,6 +123,7 @@ final class LocalCopies {
         if (p == null) {
             p = new Pending(key, delta.create());
             pending.put(k, p);
+            anyPending = true;
         }
         put(k, new Entry(fields, expiry(delta)));
         long now = clock.millis();
@@ -135,6 +144,7 @@ final class LocalCopies {
         String k = key.toString();
         drop(k);
         Pending p = pending.computeIfAbsent(k, x -> new Pending(key, false));
+        anyPending = true;
         p.deleted = true;
         p.version++;
     }
@@ -192,6 +202,7 @@ final class LocalCopies {
                         new HashSet<>(p.removed), e == null ? null : new HashMap<>(e.fields),
                         e == null ? 0 : e.expiresAt, p.ttlMillis));
             }
+            anyPending = !pending.isEmpty();
         }
         int n = 0;
         for (Snapshot s : todo) {
@@ -225,6 +236,7 @@ final class LocalCopies {
             synchronized (this) {
                 if (pending.get(key.toString()) == s.pending && s.pending.version == s.version) {
                     pending.remove(key.toString());
+                    anyPending = !pending.isEmpty();
                 }
             }
             n++;
