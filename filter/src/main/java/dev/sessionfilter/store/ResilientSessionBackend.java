@@ -3,6 +3,7 @@ package dev.sessionfilter.store;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Redis first; while the pool's {@link RedisMonitor} says Redis is down either fail fast ({@code fail}) or
@@ -46,26 +47,18 @@ public final class ResilientSessionBackend implements SessionBackend, RedisMonit
 
     @Override
     public Map<String, byte[]> load(SessionKey key) {
-        if (monitor.available()) {
-            try {
-                Map<String, byte[]> fields = redis.load(key);
-                if (memoryFallback) {
-                    // Written during the outage and not yet back (the write-back is under way): ours is newer.
-                    Map<String, byte[]> mine = copies.pendingCopy(key);
-                    if (mine != null) {
-                        return mine;
-                    }
+        return redisOrLocal(() -> {
+            Map<String, byte[]> fields = redis.load(key);
+            if (memoryFallback) {
+                // Written during the outage and not yet back (the write-back is under way): ours is newer.
+                Map<String, byte[]> mine = copies.pendingCopy(key);
+                if (mine != null) {
+                    return mine;
                 }
-                copies.loaded(key, fields);
-                return fields;
-            } catch (RedisUnavailableException e) {
-                monitor.failed(e);
             }
-        }
-        if (!memoryFallback) {
-            throw unavailable();
-        }
-        return copies.get(key);
+            copies.loaded(key, fields);
+            return fields;
+        }, () -> copies.get(key));
     }
 
     @Override
@@ -75,61 +68,45 @@ public final class ResilientSessionBackend implements SessionBackend, RedisMonit
 
     @Override
     public boolean commit(SessionKey key, Delta delta) {
-        while (true) {
-            if (monitor.available()) {
-                try {
-                    boolean ok = redis.commit(key, delta);
-                    copies.committed(key, delta, ok);
-                    return ok;
-                } catch (RedisUnavailableException e) {
-                    monitor.failed(e);
-                }
-            }
-            if (!memoryFallback) {
-                throw unavailable();
-            }
-            // Decided under the journal's lock: a request that saw Redis down just before it came back
-            // either lands in the journal before the final write-back pass reads it, or goes to Redis.
-            synchronized (copies) {
-                if (!monitor.available()) {
-                    return copies.commitLocally(key, delta);
-                }
-            }
-        }
+        return redisOrLocal(() -> {
+            boolean ok = redis.commit(key, delta);
+            copies.committed(key, delta, ok);
+            return ok;
+        }, () -> copies.commitLocally(key, delta));
     }
 
     @Override
     public void delete(SessionKey key) {
-        while (true) {
-            if (monitor.available()) {
-                try {
-                    redis.delete(key);
-                    copies.remove(key);
-                    return;
-                } catch (RedisUnavailableException e) {
-                    monitor.failed(e);
-                }
-            }
-            if (!memoryFallback) {
-                throw unavailable();
-            }
-            synchronized (copies) {
-                if (!monitor.available()) {
-                    copies.deleteLocally(key);
-                    return;
-                }
-            }
-        }
+        redisOrLocal(() -> {
+            redis.delete(key);
+            copies.remove(key);
+            return null;
+        }, () -> {
+            copies.deleteLocally(key);
+            return null;
+        });
     }
 
     @Override
     public boolean retire(SessionKey key) {
+        return redisOrLocal(() -> {
+            boolean ok = redis.retire(key);
+            copies.remove(key);
+            return ok;
+        }, () -> copies.retireLocally(key));
+    }
+
+    /**
+     * Redis while the monitor says it serves; else (memory mode) the local copies, or (fail mode) an
+     * outage. The local branch is chosen under the journal's lock: a request that saw Redis down just
+     * before it came back either lands in the journal before the final write-back pass reads it, or goes
+     * to Redis after all.
+     */
+    private <T> T redisOrLocal(Supplier<T> inRedis, Supplier<T> locally) {
         while (true) {
             if (monitor.available()) {
                 try {
-                    boolean ok = redis.retire(key);
-                    copies.remove(key);
-                    return ok;
+                    return inRedis.get();
                 } catch (RedisUnavailableException e) {
                     monitor.failed(e);
                 }
@@ -139,7 +116,7 @@ public final class ResilientSessionBackend implements SessionBackend, RedisMonit
             }
             synchronized (copies) {
                 if (!monitor.available()) {
-                    return copies.retireLocally(key);
+                    return locally.get();
                 }
             }
         }

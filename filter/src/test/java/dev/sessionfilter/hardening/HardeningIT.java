@@ -87,6 +87,26 @@ class HardeningIT {
         assertEquals("g,more", b.get(app.url("/h/names")).body());
     }
 
+    /**
+     * Item 2: a value accepted at setAttribute and then changed in place into something JSON cannot hold is
+     * stored as it was accepted, not skipped (the attribute is still there on the next request).
+     */
+    @Test
+    void aValueBrokenInPlaceAfterSetAttribute_isStoredAsAccepted() {
+        Browser b = new Browser();
+        assertEquals("ok", b.get(app.url("/h/set-then-cycle?n=node")).body());
+        assertEquals("Node accepted next=null", b.get(app.url("/h/node?n=node")).body());
+    }
+
+    /** Also-fix: an in-place change past maxAttributeSize is not written: the stored value stays. */
+    @Test
+    void anInPlaceChangePastTheSizeLimit_keepsTheStoredValue() {
+        Browser b = new Browser();
+        assertEquals("set", b.get(app.url("/h/grow?n=list")).body());
+        assertEquals("grown", b.get(app.url("/h/grow?n=list")).body());
+        assertEquals("items=1", b.get(app.url("/h/size?n=list")).body());
+    }
+
     /** Item 3: changeSessionId racing an invalidation ends invalid; nothing is written under a new id. */
     @Test
     void changeSessionId_neverResurrectsASessionInvalidatedMeanwhile() throws Exception {

@@ -154,6 +154,34 @@ public final class HardeningServlet extends HttpServlet {
                 // The count is read by the next request: this one's end-of-request commit adds to it.
             }
             case "/reads" -> resp.getWriter().print(Counted.READS.get());
+            case "/set-then-cycle" -> {
+                // Accepted at setAttribute, then turned into something JSON cannot hold in place.
+                Values.Node node = new Values.Node();
+                node.name = "accepted";
+                req.getSession().setAttribute(n, node);
+                node.next = node;
+                resp.getWriter().print("ok");
+            }
+            case "/node" -> {
+                HttpSession s = req.getSession(false);
+                Object v = s == null ? null : s.getAttribute(n);
+                resp.getWriter().print(v instanceof Values.Node node ? "Node " + node.name + " next=" + node.next : "null");
+            }
+            case "/grow" -> {
+                @SuppressWarnings("unchecked")
+                List<String> list = (List<String>) req.getSession().getAttribute(n);
+                if (list == null) {
+                    req.getSession().setAttribute(n, new ArrayList<>(List.of("small")));
+                    resp.getWriter().print("set");
+                } else {
+                    list.add("x".repeat(70 * 1024)); // past the 64 KiB default, in place
+                    resp.getWriter().print("grown");
+                }
+            }
+            case "/size" -> {
+                Object v = req.getSession().getAttribute(n);
+                resp.getWriter().print(v instanceof List<?> l ? "items=" + l.size() : "null");
+            }
             default -> resp.sendError(404);
         }
     }
