@@ -5,6 +5,7 @@ import dev.sessionfilter.crypto.Sealer;
 import dev.sessionfilter.store.SessionKey;
 import dev.sessionfilter.store.SessionBackend;
 import dev.sessionfilter.store.RedisUnavailableException;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
@@ -72,8 +73,19 @@ public final class SessionEngine {
             throws IOException, ServletException {
         RequestSessions state = (RequestSessions) request.getAttribute(RequestSessions.ATTRIBUTE);
         if (state != null && state.wraps(request)) {
-            // A forward or include inside our own dispatch: the container kept our wrappers in place.
+            // A forward or include inside our own dispatch, or an async dispatch of our wrapped request: the
+            // container kept our wrappers in place.
             chain.doFilter(request, response);
+            if (request.getDispatcherType() == DispatcherType.ASYNC && !request.isAsyncStarted()) {
+                // The async dispatch's target is done: the container completes the response next.
+                try {
+                    state.commitBeforeResponse();
+                } catch (RedisUnavailableException e) {
+                    if (!answerUnavailable(e, response)) {
+                        throw e;
+                    }
+                }
+            }
             return;
         }
         if (state == null) {

@@ -198,6 +198,17 @@ class HardeningIT {
         assertEquals("saved", r.seen());
     }
 
+    /** Item 4: an async request dispatched to a servlet saves what that servlet changed before answering. */
+    @Test
+    void asyncDispatch_sessionSavedBeforeTheResponseLeaves() {
+        Browser b = new Browser();
+        b.get(app.url("/ops/set?n=x&v=1"));
+        String cookie = b.cookies.get("SESSION");
+        Browser.DuringResponse r = Browser.duringResponse(app.url("/h/async-dispatch?n=x&v=saved&ms=1500"), cookie,
+                () -> Browser.withSession(cookie).get(app.url("/ops/get?n=x")).body());
+        assertEquals("saved", r.seen(), r.toString());
+    }
+
     /** Item 4: flushing a streaming page does not re-encode the session at every flush. */
     @Test
     void flushes_doNotReencodeTheSessionEachTime() {

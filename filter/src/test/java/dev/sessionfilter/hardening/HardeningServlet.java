@@ -154,6 +154,17 @@ public final class HardeningServlet extends HttpServlet {
                 // The count is read by the next request: this one's end-of-request commit adds to it.
             }
             case "/reads" -> resp.getWriter().print(Counted.READS.get());
+            case "/async-dispatch" -> {
+                if (req.getDispatcherType() == jakarta.servlet.DispatcherType.ASYNC) {
+                    req.getSession(false).setAttribute(n, req.getParameter("v"));
+                    resp.getWriter().print("dispatched");
+                    return;
+                }
+                req.getSession();
+                jakarta.servlet.AsyncContext ctx = req.startAsync();
+                ctx.addListener(new SlowListener(Long.parseLong(req.getParameter("ms"))));
+                ctx.start(ctx::dispatch);
+            }
             case "/set-then-cycle" -> {
                 // Accepted at setAttribute, then turned into something JSON cannot hold in place.
                 Values.Node node = new Values.Node();
@@ -183,6 +194,32 @@ public final class HardeningServlet extends HttpServlet {
                 resp.getWriter().print(v instanceof List<?> l ? "items=" + l.size() : "null");
             }
             default -> resp.sendError(404);
+        }
+    }
+
+    /** An application AsyncListener slow to complete: a save left to completion callbacks comes late. */
+    public static final class SlowListener implements jakarta.servlet.AsyncListener {
+        private final long ms;
+
+        public SlowListener(long ms) {
+            this.ms = ms;
+        }
+
+        @Override
+        public void onComplete(jakarta.servlet.AsyncEvent event) {
+            sleep(ms);
+        }
+
+        @Override
+        public void onTimeout(jakarta.servlet.AsyncEvent event) {
+        }
+
+        @Override
+        public void onError(jakarta.servlet.AsyncEvent event) {
+        }
+
+        @Override
+        public void onStartAsync(jakarta.servlet.AsyncEvent event) {
         }
     }
 

@@ -85,6 +85,18 @@ public final class ProbeServlet extends HttpServlet {
                     }
                 });
             }
+            case "/async-dispatch" -> {
+                if (req.getDispatcherType() == jakarta.servlet.DispatcherType.ASYNC) {
+                    // The dispatch target changes the session and answers.
+                    req.getSession(false).setAttribute("x", v);
+                    resp.getWriter().print("dispatched");
+                    return;
+                }
+                req.getSession();
+                AsyncContext ctx = req.startAsync();
+                ctx.addListener(new Slow(ms));
+                ctx.start(ctx::dispatch);
+            }
             default -> resp.sendError(404);
         }
     }
