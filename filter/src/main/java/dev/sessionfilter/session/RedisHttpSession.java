@@ -286,6 +286,7 @@ final class RedisHttpSession implements HttpSession {
             return; // past its absolute timeout: let it die
         }
         Map<String, byte[]> set = new HashMap<>();
+        Map<Attr, byte[]> toWrite = new LinkedHashMap<>();
         for (Attr a : attrs.values()) {
             if (!a.decoded && !a.dirty) {
                 continue;
@@ -321,9 +322,14 @@ final class RedisHttpSession implements HttpSession {
                 }
             }
             if (a.dirty || !Arrays.equals(json, a.original)) {
-                set.put(a.field, engine.sealAttribute(key, a.field, a.name, json, now));
-                a.json = json;
+                toWrite.put(a, json);
             }
+        }
+        keepWithinSessionSize(toWrite);
+        for (Map.Entry<Attr, byte[]> w : toWrite.entrySet()) {
+            Attr a = w.getKey();
+            set.put(a.field, engine.sealAttribute(key, a.field, a.name, w.getValue(), now));
+            a.json = w.getValue();
         }
         boolean refresh = !persisted || now - storedLastAccess >= refreshIntervalMillis();
         if (set.isEmpty() && removedFields.isEmpty() && !metaDirty && !refresh) {
@@ -391,6 +397,57 @@ final class RedisHttpSession implements HttpSession {
             }
         }
         engine.listeners.idChanged(this, oldId);
+    }
+
+    /**
+     * In-place changes (never refused at setAttribute) that would take the session past
+     * {@code maxSessionSize} are not written: the stored values stay, and a warning names each attribute.
+     * Values set in this request were checked at setAttribute and are always written.
+     */
+    private void keepWithinSessionSize(Map<Attr, byte[]> toWrite) {
+        boolean inPlace = false;
+        for (Attr a : toWrite.keySet()) {
+            inPlace |= !a.dirty;
+        }
+        if (!inPlace) {
+            return; // everything here passed checkSize at setAttribute
+        }
+        long total = 0;
+        for (Attr a : attrs.values()) {
+            byte[] j = toWrite.getOrDefault(a, a.json != null ? a.json : a.original);
+            total += j == null ? 0 : j.length;
+        }
+        for (Map.Entry<String, byte[]> e : stored.entrySet()) {
+            String f = e.getKey();
+            if (f.startsWith(SessionKey.ATTRIBUTE_PREFIX) && !removedFields.contains(f) && !known(f)) {
+                total += Math.max(0, e.getValue().length - SEAL_OVERHEAD);
+            }
+        }
+        long max = engine.config.maxSessionSize();
+        for (var it = toWrite.entrySet().iterator(); total > max && it.hasNext(); ) {
+            Map.Entry<Attr, byte[]> w = it.next();
+            Attr a = w.getKey();
+            if (a.dirty) {
+                continue;
+            }
+            byte[] before = a.original;
+            total -= w.getValue().length - (before == null ? 0 : before.length);
+            it.remove();
+            engine.refused.incrementAndGet();
+            long t = total;
+            engine.warnOnce("sessionSize:" + a.name, key, "attribute '" + a.name + "' was changed in place past "
+                    + "sessionfilter.maxSessionSize (" + max + " bytes serialized) and was not saved; the stored "
+                    + "value stays (session now about " + t + " bytes)");
+        }
+    }
+
+    private boolean known(String field) {
+        for (Attr a : attrs.values()) {
+            if (a.field.equals(field)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Milliseconds for the key's expiry: the sooner of idle and absolute expiry; 0 = never; -1 = expired. */

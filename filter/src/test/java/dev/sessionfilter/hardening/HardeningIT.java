@@ -107,6 +107,23 @@ class HardeningIT {
         assertEquals("items=1", b.get(app.url("/h/size?n=list")).body());
     }
 
+    /** Also-fix: in-place changes that together pass maxSessionSize are not written; the stored values stay. */
+    @Test
+    void inPlaceChangesPastTheSessionSize_keepTheStoredValues() {
+        try (EmbeddedTomcat small = TestApps.app(redis.url(), keyset).param("sessionfilter.namespace", NS)
+                .param("sessionfilter.maxSessionSize", "100KiB")
+                .servlet("hardening", new HardeningServlet(), "/h/*").start()) {
+            Browser b = new Browser();
+            assertEquals("set", b.get(small.url("/h/grow?n=a")).body());
+            assertEquals("set", b.get(small.url("/h/grow?n=b")).body());
+            assertEquals("grown", b.get(small.url("/h/grow?n=a&kib=40")).body(), "40 KiB: within both limits");
+            assertEquals("items=2", b.get(small.url("/h/size?n=a")).body());
+            assertEquals("grown", b.get(small.url("/h/grow?n=b&kib=62")).body(), "would make the session 102 KiB");
+            assertEquals("items=1", b.get(small.url("/h/size?n=b")).body(), "not written: the stored list stays");
+            assertEquals("items=2", b.get(small.url("/h/size?n=a")).body());
+        }
+    }
+
     /** Item 3: changeSessionId racing an invalidation ends invalid; nothing is written under a new id. */
     @Test
     void changeSessionId_neverResurrectsASessionInvalidatedMeanwhile() throws Exception {

@@ -185,7 +185,8 @@ public final class HardeningServlet extends HttpServlet {
                     req.getSession().setAttribute(n, new ArrayList<>(List.of("small")));
                     resp.getWriter().print("set");
                 } else {
-                    list.add("x".repeat(70 * 1024)); // past the 64 KiB default, in place
+                    list.add("x".repeat(Integer.parseInt(req.getParameter("kib") == null ? "70" : req.getParameter("kib"))
+                            * 1024)); // in place: past the 64 KiB default unless told otherwise
                     resp.getWriter().print("grown");
                 }
             }
