@@ -107,6 +107,35 @@ class HardeningIT {
         assertEquals("items=1", b.get(app.url("/h/size?n=list")).body());
     }
 
+    /** Item 7: a script running too long (BUSY) is an outage too: memory mode keeps serving. */
+    @Test
+    void redisBusyWithAScript_getsTheOutageBehaviour() throws Exception {
+        try (RedisProcess busy = RedisServers.standalone("--busy-reply-threshold", "100");
+             EmbeddedTomcat memory = TestApps.app(busy.url(), keyset).param("sessionfilter.namespace", "busy").start()) {
+            Browser b = new Browser();
+            assertEquals("ok", b.get(memory.url("/ops/set?n=x&v=before")).body());
+            Thread script = new Thread(() -> {
+                try (Jedis j = busy.jedis()) {
+                    j.eval("local i = 0 while true do i = i + 1 end");
+                } catch (RuntimeException killed) {
+                    // SCRIPT KILL ends it
+                }
+            });
+            script.start();
+            Thread.sleep(300); // past busy-reply-threshold: every other command now gets -BUSY
+            try {
+                Browser.Response r = b.get(memory.url("/ops/set?n=x&v=during"));
+                assertEquals(200, r.status(), r.body());
+                assertEquals("during", b.get(memory.url("/ops/get?n=x")).body());
+            } finally {
+                try (Jedis j = busy.jedis()) {
+                    j.scriptKill();
+                }
+                script.join(5_000);
+            }
+        }
+    }
+
     /** Also-fix: in-place changes that together pass maxSessionSize are not written; the stored values stay. */
     @Test
     void inPlaceChangesPastTheSessionSize_keepTheStoredValues() {
@@ -161,6 +190,12 @@ class HardeningIT {
     @Test
     void invalidate_fromSessionDestroyed_firesOnce() {
         assertEquals("destroyed user=ann,reentered", new Browser().get(app.url("/h/invalidate-reentrant")).body());
+    }
+
+    /** Also-fix: two threads invalidating one session at once fire sessionDestroyed once. */
+    @Test
+    void invalidate_fromTwoThreadsAtOnce_firesOnce() {
+        assertEquals("1 destroyed", new Browser().get(app.url("/h/invalidate-concurrently")).body());
     }
 
     /** Also-fix: valueBound runs before the value can be read from the session. */

@@ -98,6 +98,32 @@ public final class HardeningServlet extends HttpServlet {
                     resp.getWriter().print("ISE id-kept=" + s.getId().equals(req.getRequestedSessionId()));
                 }
             }
+            case "/invalidate-concurrently" -> {
+                // Two threads invalidate one session at once; the listener is slow, so they overlap.
+                HttpSession s = req.getSession();
+                s.setAttribute("user", "slow");
+                ReentrantListener.EVENTS.clear();
+                Thread other = new Thread(() -> {
+                    try {
+                        s.invalidate();
+                    } catch (IllegalStateException e) {
+                        ReentrantListener.EVENTS.add("ISE");
+                    }
+                });
+                other.start();
+                try {
+                    s.invalidate();
+                } catch (IllegalStateException e) {
+                    ReentrantListener.EVENTS.add("ISE");
+                }
+                try {
+                    other.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                List<String> events = new ArrayList<>(ReentrantListener.EVENTS);
+                resp.getWriter().print(events.stream().filter(e -> e.startsWith("destroyed")).count() + " destroyed");
+            }
             case "/invalidate-reentrant" -> {
                 HttpSession s = req.getSession();
                 s.setAttribute("user", "ann");
@@ -245,7 +271,12 @@ public final class HardeningServlet extends HttpServlet {
 
         @Override
         public void sessionDestroyed(HttpSessionEvent se) {
-            EVENTS.add("destroyed user=" + se.getSession().getAttribute("user"));
+            Object user = se.getSession().getAttribute("user");
+            EVENTS.add("destroyed user=" + user);
+            if ("slow".equals(user)) {
+                sleep(300); // a slow listener: a second invalidate() arrives meanwhile
+                return;
+            }
             try {
                 se.getSession().invalidate();
                 EVENTS.add("reentered");
