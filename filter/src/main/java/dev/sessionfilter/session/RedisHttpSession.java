@@ -412,17 +412,7 @@ final class RedisHttpSession implements HttpSession {
         if (!inPlace) {
             return; // everything here passed checkSize at setAttribute
         }
-        long total = 0;
-        for (Attr a : attrs.values()) {
-            byte[] j = toWrite.getOrDefault(a, a.json != null ? a.json : a.original);
-            total += j == null ? 0 : j.length;
-        }
-        for (Map.Entry<String, byte[]> e : stored.entrySet()) {
-            String f = e.getKey();
-            if (f.startsWith(SessionKey.ATTRIBUTE_PREFIX) && !removedFields.contains(f) && !known(f)) {
-                total += Math.max(0, e.getValue().length - SEAL_OVERHEAD);
-            }
-        }
+        long total = serializedSize(null, toWrite);
         long max = engine.config.maxSessionSize();
         for (var it = toWrite.entrySet().iterator(); total > max && it.hasNext(); ) {
             Map.Entry<Attr, byte[]> w = it.next();
@@ -441,13 +431,29 @@ final class RedisHttpSession implements HttpSession {
         }
     }
 
-    private boolean known(String field) {
+    /**
+     * The session's serialized size, the attribute in {@code exceptField} left out: the JSON of every
+     * attribute this request holds ({@code replacing} overrides it), and for those it never opened an
+     * estimate from their sealed size.
+     */
+    private long serializedSize(String exceptField, Map<Attr, byte[]> replacing) {
+        long total = 0;
+        Set<String> counted = new HashSet<>();
         for (Attr a : attrs.values()) {
-            if (a.field.equals(field)) {
-                return true;
+            counted.add(a.field);
+            byte[] j = replacing.getOrDefault(a, a.json);
+            if (!a.field.equals(exceptField) && j != null) {
+                total += j.length;
             }
         }
-        return false;
+        for (Map.Entry<String, byte[]> e : stored.entrySet()) {
+            String f = e.getKey();
+            if (f.startsWith(SessionKey.ATTRIBUTE_PREFIX) && !counted.contains(f) && !f.equals(exceptField)
+                    && !removedFields.contains(f)) {
+                total += Math.max(0, e.getValue().length - SEAL_OVERHEAD);
+            }
+        }
+        return total;
     }
 
     /** Milliseconds for the key's expiry: the sooner of idle and absolute expiry; 0 = never; -1 = expired. */
@@ -591,22 +597,8 @@ final class RedisHttpSession implements HttpSession {
                     + " bytes serialized, more than sessionfilter.maxAttributeSize (" + engine.config.maxAttributeSize()
                     + " bytes)");
         }
-        long total = size;
         String field = key.attributeField(name);
-        Set<String> counted = new HashSet<>();
-        for (Attr a : attrs.values()) {
-            counted.add(a.field);
-            if (!a.name.equals(name) && a.json != null) {
-                total += a.json.length;
-            }
-        }
-        for (Map.Entry<String, byte[]> e : stored.entrySet()) {
-            String f = e.getKey();
-            if (f.startsWith(SessionKey.ATTRIBUTE_PREFIX) && !counted.contains(f) && !f.equals(field)
-                    && !removedFields.contains(f)) {
-                total += Math.max(0, e.getValue().length - SEAL_OVERHEAD);
-            }
-        }
+        long total = size + serializedSize(field, Map.of());
         if (total > engine.config.maxSessionSize()) {
             engine.refused.incrementAndGet();
             throw new IllegalArgumentException("sessionfilter: attribute '" + name + "' would make the session "

@@ -168,10 +168,6 @@ final class LocalCopies {
         return pending.size();
     }
 
-    /** Reads when a sealed attribute was written (-1 when unknown); only the session layer can open it. */
-    interface WriteTimes {
-        long of(SessionKey key, String field, byte[] sealed);
-    }
 
     /**
      * Writes pending sessions to Redis; stops (keeping the rest) at the first failure. Works on a
@@ -187,7 +183,7 @@ final class LocalCopies {
      *   <li>its deadline passed meanwhile: dropped.</li>
      * </ul>
      */
-    int writeBack(RedisSessionBackend redis, WriteTimes times) {
+    int writeBack(RedisSessionBackend redis, ResilientSessionBackend.WriteTimes times) {
         List<Snapshot> todo = new ArrayList<>();
         synchronized (this) {
             long now = clock.millis();
@@ -244,7 +240,7 @@ final class LocalCopies {
         return n;
     }
 
-    private static boolean newerInRedis(WriteTimes times, SessionKey key, String field,
+    private static boolean newerInRedis(ResilientSessionBackend.WriteTimes times, SessionKey key, String field,
                                         Map<String, byte[]> remote, long ourChange) {
         if (!field.startsWith(SessionKey.ATTRIBUTE_PREFIX)) {
             return false; // metadata and last access: ours is the latest word

@@ -20,7 +20,7 @@ public final class ResilientSessionBackend implements SessionBackend, RedisMonit
     private final RedisMonitor monitor;
     private final boolean memoryFallback;
     private final LocalCopies copies;
-    private volatile LocalCopies.WriteTimes writeTimes = (key, field, sealed) -> -1;
+    private volatile WriteTimes writeTimes = (key, field, sealed) -> -1;
 
     /** Reads when a sealed attribute was written (-1 when unknown); only the session layer can open it. */
     public interface WriteTimes {
@@ -29,7 +29,7 @@ public final class ResilientSessionBackend implements SessionBackend, RedisMonit
 
     /** Lets the write-back keep the newer of two writes to one attribute (ours during the outage, or Redis'). */
     public void writeTimes(WriteTimes times) {
-        this.writeTimes = times::of;
+        this.writeTimes = times;
     }
 
     public ResilientSessionBackend(String namespace, RedisApi api, boolean memoryFallback) {
