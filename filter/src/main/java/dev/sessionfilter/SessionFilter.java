@@ -6,7 +6,11 @@ import dev.sessionfilter.config.SessionConfig;
 import dev.sessionfilter.crypto.Keysets;
 import dev.sessionfilter.crypto.Sealer;
 import dev.sessionfilter.internal.RedisConnections;
+import com.google.crypto.tink.KeysetHandle;
+import dev.sessionfilter.session.ExpirySweeper;
 import dev.sessionfilter.session.Listeners;
+import dev.sessionfilter.session.Registry;
+import dev.sessionfilter.store.PrincipalIndex;
 import dev.sessionfilter.session.SessionEngine;
 import dev.sessionfilter.store.RedisApi;
 import dev.sessionfilter.store.RedisUnavailableException;
@@ -24,7 +28,10 @@ import jakarta.servlet.http.HttpSessionAttributeListener;
 import jakarta.servlet.http.HttpSessionIdListener;
 import jakarta.servlet.http.HttpSessionListener;
 
+import javax.naming.InitialContext;
+import javax.naming.NamingException;
 import java.io.IOException;
+import java.util.concurrent.ThreadFactory;
 import java.lang.System.Logger.Level;
 import java.security.GeneralSecurityException;
 import java.util.List;
@@ -39,14 +46,18 @@ public final class SessionFilter implements Filter {
     /** Servlet-context attribute holding the running {@link SessionEngine}, for the other components. */
     public static final String ENGINE_ATTRIBUTE = "dev.sessionfilter.SessionEngine";
 
+    /** Servlet-context attribute holding the {@link ExpirySweeper}, for health figures and tests. */
+    public static final String SWEEPER_ATTRIBUTE = "dev.sessionfilter.ExpirySweeper";
+
     private SessionEngine engine;
+    private ExpirySweeper sweeper;
     private ResilientSessionBackend store;
     private ServletContext context;
     private List<String> exclude = List.of();
 
     /** What init() reads and checks before it touches Redis: also run at deployment by {@link StartupCheck}. */
-    record Prepared(SessionConfig config, RedisConfig redis, Sealer sealer, Listeners listeners,
-                            ConfigReader reader) {
+    record Prepared(SessionConfig config, RedisConfig redis, Sealer sealer, PrincipalIndex principals,
+                    Listeners listeners, ConfigReader reader) {
     }
 
     /** Reads and checks every setting; a bad one fails with one message naming them all. */
@@ -62,9 +73,12 @@ public final class SessionFilter implements Filter {
         }
         SessionConfig config = SessionConfig.read(r, context.getContextPath(), containerTimeout);
         Sealer sealer = null;
+        PrincipalIndex principals = null;
         if (config.keyset() != null) {
             try {
-                sealer = new Sealer(Keysets.aead(Keysets.parse(config.keyset())));
+                KeysetHandle keyset = Keysets.parse(config.keyset());
+                sealer = new Sealer(Keysets.aead(keyset));
+                principals = new PrincipalIndex(Keysets.derivedSecrets(keyset, "sessionfilter principal index\n"));
             } catch (GeneralSecurityException | RuntimeException e) {
                 r.problem("Cannot load the session keyset from " + config.keysetSource() + ": " + e.getMessage()
                         + "; expected a Tink JSON keyset with an enabled primary AES-256-GCM key, or 64 hex digits. "
@@ -90,7 +104,7 @@ public final class SessionFilter implements Filter {
             }
         }
         Components.checked(r, null);
-        return new Prepared(config, redis, sealer, listeners, r);
+        return new Prepared(config, redis, sealer, principals, listeners, r);
     }
 
     @Override
@@ -118,12 +132,36 @@ public final class SessionFilter implements Filter {
                     + "); starting anyway");
         }
         store = new ResilientSessionBackend(config.namespace(), api,
-                config.failureMode() == SessionConfig.FailureMode.MEMORY);
+                config.failureMode() == SessionConfig.FailureMode.MEMORY, config.retention().toMillis());
         engine = new SessionEngine(config, store, p.sealer(), context.getClassLoader(), context, p.listeners(),
-                System::currentTimeMillis);
+                System::currentTimeMillis, p.principals());
         store.writeTimes(engine::writtenAt);
         exclude = config.exclude();
+        sweeper = new ExpirySweeper(engine, threads(config.namespace()));
+        sweeper.start();
         context.setAttribute(ENGINE_ATTRIBUTE, engine);
+        context.setAttribute(SWEEPER_ATTRIBUTE, sweeper);
+        context.setAttribute(SessionRegistry.ATTRIBUTE, new Registry(engine));
+    }
+
+    /**
+     * The container's managed thread factory when it has one (WildFly: the sweeper's thread then carries
+     * the app's naming context, so expiry listeners can look up JNDI names), else a daemon thread.
+     */
+    private static ThreadFactory threads(String namespace) {
+        try {
+            Object f = new InitialContext().lookup("java:comp/DefaultManagedThreadFactory");
+            if (f instanceof ThreadFactory tf) {
+                return tf;
+            }
+        } catch (NamingException | RuntimeException | LinkageError e) {
+            // not a Jakarta EE container (Tomcat): a plain thread
+        }
+        return r -> {
+            Thread t = new Thread(r, "sessionfilter-expiry " + namespace);
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     private static void logConfiguration(SessionConfig config, RedisConfig redis, Map<String, String> effective) {
@@ -173,6 +211,11 @@ public final class SessionFilter implements Filter {
 
     @Override
     public void destroy() {
+        if (sweeper != null) {
+            sweeper.close();
+            context.removeAttribute(SWEEPER_ATTRIBUTE);
+            context.removeAttribute(SessionRegistry.ATTRIBUTE);
+        }
         if (store != null) {
             store.close();
             RedisConnections.release(context);

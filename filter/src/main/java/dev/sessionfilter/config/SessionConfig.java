@@ -17,13 +17,21 @@ import java.util.regex.Pattern;
  * @param failureMode      what to do while Redis is unreachable
  * @param exclude          path patterns the filter ignores
  * @param listeners        class names of session listeners to instantiate
+ * @param principalAttribute session attribute naming the user for the registry; null: {@code getRemoteUser()}
+ * @param notifyWithin     bound on the delay between a session's deadline and its expiry notification
+ * @param retention        how long an expired session's data waits in Redis for a sweeper when none runs
  * @param keysetSource     where the keyset came from (for messages), never its contents
  * @param keyset           the keyset text: secret
  */
 public record SessionConfig(String namespace, Duration idleTimeout, Duration absoluteTimeout, CookieConfig cookie,
                             List<String> serializationAllow, long maxAttributeSize, long maxSessionSize,
                             FailureMode failureMode, List<String> exclude, List<String> listeners,
+                            String principalAttribute, Duration notifyWithin, Duration retention,
                             String keysetSource, String keyset) {
+
+    /** Shortest and longest {@code sessionfilter.expiry.notifyWithin}. */
+    public static final Duration MIN_NOTIFY_WITHIN = Duration.ofSeconds(1);
+    public static final Duration MAX_NOTIFY_WITHIN = Duration.ofHours(1);
 
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(30);
     public static final String DEFAULT_COOKIE_NAME = "SESSION";
@@ -151,6 +159,27 @@ public record SessionConfig(String namespace, Duration idleTimeout, Duration abs
                 break;
             }
         }
+        String principalAttribute = r.string(Setting.PRINCIPAL_ATTRIBUTE);
+        if (principalAttribute != null && principalAttribute.isBlank()) {
+            r.fail(Setting.PRINCIPAL_ATTRIBUTE, principalAttribute, "the name of a session attribute holding the user name");
+        }
+        Duration notifyWithin = r.duration(Setting.EXPIRY_NOTIFY_WITHIN, null);
+        if (notifyWithin != null && (notifyWithin.compareTo(MIN_NOTIFY_WITHIN) < 0
+                || notifyWithin.compareTo(MAX_NOTIFY_WITHIN) > 0)) {
+            r.fail(Setting.EXPIRY_NOTIFY_WITHIN, r.string(Setting.EXPIRY_NOTIFY_WITHIN), "a duration from 1s to 1h");
+        }
+        if (notifyWithin == null) {
+            notifyWithin = Duration.ofSeconds(10);
+        }
+        Duration retention = r.isSet(Setting.EXPIRY_RETENTION) ? r.duration(Setting.EXPIRY_RETENTION, null) : null;
+        Duration minRetention = notifyWithin.multipliedBy(12);
+        if (retention != null && (retention.compareTo(minRetention) < 0 || retention.compareTo(Duration.ofDays(30)) > 0)) {
+            r.fail(Setting.EXPIRY_RETENTION, r.string(Setting.EXPIRY_RETENTION), "a duration from 12 x "
+                    + Setting.EXPIRY_NOTIFY_WITHIN.key() + " (" + minRetention.toSeconds() + "s) to 30d");
+        }
+        if (retention == null) {
+            retention = Duration.ofHours(1).compareTo(minRetention) < 0 ? minRetention : Duration.ofHours(1);
+        }
         String keyset = r.secret(Setting.KEYSET, Setting.KEYSET_FILE);
         String keysetSource = r.isSet(Setting.KEYSET_FILE)
                 ? r.source(Setting.KEYSET_FILE) + " (" + r.string(Setting.KEYSET_FILE) + ")"
@@ -163,7 +192,7 @@ public record SessionConfig(String namespace, Duration idleTimeout, Duration abs
         return new SessionConfig(ns, idle == null ? DEFAULT_IDLE_TIMEOUT : idle,
                 absolute == null ? Duration.ofHours(12) : absolute,
                 new CookieConfig(cookieName, secure, sameSite, path, domain), allow, maxAttr, maxSession,
-                failure, exclude, listeners, keysetSource, keyset);
+                failure, exclude, listeners, principalAttribute, notifyWithin, retention, keysetSource, keyset);
     }
 
     /** {@code sessionfilter:shop} for context path {@code /shop}, {@code sessionfilter:ROOT} for the root app. */

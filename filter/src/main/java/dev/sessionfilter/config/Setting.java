@@ -39,6 +39,9 @@ public enum Setting {
     ON_REDIS_FAILURE("sessionfilter.onRedisFailure", "memory", false),
     EXCLUDE("sessionfilter.exclude", null, false),
     LISTENERS("sessionfilter.listeners", null, false),
+    PRINCIPAL_ATTRIBUTE("sessionfilter.principalAttribute", null, false),
+    EXPIRY_NOTIFY_WITHIN("sessionfilter.expiry.notifyWithin", "10s", false),
+    EXPIRY_RETENTION("sessionfilter.expiry.retention", "1h", false),
 
     // Reserved for the rate-limit filter and the health servlet (known names, so not typos).
     RATELIMIT_LIMITS("sessionfilter.ratelimit.limits", "200 per hour, 20 per minute", false),

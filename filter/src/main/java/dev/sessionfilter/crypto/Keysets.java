@@ -63,6 +63,29 @@ public final class Keysets {
         return handle;
     }
 
+    /**
+     * One secret per key of the keyset, the primary's first: {@code SHA-256(label || key bytes)}, for keyed
+     * hashes that must stay stable while a key is in the keyset (the registry's principal index names).
+     */
+    public static java.util.List<byte[]> derivedSecrets(KeysetHandle handle, String label) {
+        java.util.List<byte[]> out = new java.util.ArrayList<>();
+        for (int i = -1; i < handle.size(); i++) {
+            KeysetHandle.Entry e = i < 0 ? handle.getPrimary() : handle.getAt(i);
+            if (i >= 0 && e.isPrimary()) {
+                continue;
+            }
+            byte[] k = ((AesGcmKey) e.getKey()).getKeyBytes().toByteArray(InsecureSecretKeyAccess.get());
+            try {
+                java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+                d.update(label.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                out.add(d.digest(k));
+            } catch (GeneralSecurityException x) {
+                throw new IllegalStateException(x);
+            }
+        }
+        return out;
+    }
+
     public static Aead aead(KeysetHandle handle) throws GeneralSecurityException {
         return handle.getPrimitive(RegistryConfiguration.get(), Aead.class);
     }

@@ -1,6 +1,7 @@
 package dev.sessionfilter.session;
 
 import dev.sessionfilter.store.Delta;
+import dev.sessionfilter.store.SessionBackend;
 import dev.sessionfilter.store.SessionKey;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.http.HttpSession;
@@ -47,6 +48,13 @@ final class RedisHttpSession implements HttpSession {
     private boolean invalidating;
     private boolean gone;
     private Runnable onInvalidate;
+    /** The principal's index name as stored (field p), or null. */
+    private String principal;
+    /** The principal name, when this request set it or needs to re-seal it; null otherwise. */
+    private String principalName;
+    /** The index name this request replaced, to drop the session from that principal's index. */
+    private String replacedPrincipal;
+    private boolean principalDirty;
 
     private static final class Attr {
         final String name;
@@ -75,6 +83,34 @@ final class RedisHttpSession implements HttpSession {
         this.accessedAt = now;
         this.persisted = !isNew;
         this.metaDirty = isNew;
+        byte[] p = stored.get(SessionKey.PRINCIPAL);
+        this.principal = p == null ? null : new String(p, java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * Records the session's principal (the request's remote user, or the configured attribute's value);
+     * written, and the registry's index updated, at commit only when it differs from the stored one.
+     * Null removes it.
+     */
+    synchronized void principal(String name) {
+        if (invalid) {
+            return;
+        }
+        String p = name == null ? null : engine.principals.name(name);
+        if (java.util.Objects.equals(p, principal)) {
+            return;
+        }
+        if (!principalDirty) {
+            replacedPrincipal = principal;
+        }
+        principal = p;
+        principalName = name;
+        principalDirty = true;
+    }
+
+    /** The principal's index name, or null. */
+    synchronized String principalIndexName() {
+        return principal;
     }
 
     /** Called once the session is invalidated (the request's cookie handling). */
@@ -185,6 +221,9 @@ final class RedisHttpSession implements HttpSession {
         if (old instanceof HttpSessionBindingListener l && old != value) {
             Listeners.run(() -> l.valueUnbound(new HttpSessionBindingEvent(this, name, old)));
         }
+        if (name.equals(engine.config.principalAttribute())) {
+            principal(value.toString());
+        }
         if (existed) {
             engine.listeners.replaced(this, name, old);
         } else {
@@ -223,6 +262,9 @@ final class RedisHttpSession implements HttpSession {
             if (a.original != null || stored.containsKey(a.field)) {
                 removedFields.add(a.field);
             }
+            if (name.equals(engine.config.principalAttribute())) {
+                principal(null);
+            }
         }
         if (old instanceof HttpSessionBindingListener l) {
             Listeners.run(() -> l.valueUnbound(new HttpSessionBindingEvent(this, name, old)));
@@ -232,29 +274,97 @@ final class RedisHttpSession implements HttpSession {
 
     @Override
     public void invalidate() {
+        invalidateHere();
+    }
+
+    /** {@link #invalidate()}; true when this call ended the session and fired its events. */
+    boolean invalidateHere() {
         synchronized (this) {
             check();
             if (invalidating) {
-                return; // a listener calling invalidate(), or a second thread: the first one finishes it
+                return false; // a listener calling invalidate(), or a second thread: the first one finishes it
             }
             invalidating = true;
         }
+        SessionBackend.Ended ended;
+        try {
+            synchronized (this) {
+                materializeAll();
+                ended = persisted ? engine.store.delete(key) : new SessionBackend.Ended(true, null);
+            }
+        } catch (RuntimeException e) {
+            synchronized (this) {
+                invalidating = false;
+            }
+            throw e;
+        }
+        if (ended.principal() != null) {
+            engine.unindex(ended.principal(), key.hash());
+        }
+        if (!ended.live()) {
+            // Ended elsewhere meanwhile (another request, the registry, or the expiry being notified): that
+            // one fires the events; this request only forgets it.
+            synchronized (this) {
+                invalid = true;
+            }
+            if (onInvalidate != null) {
+                onInvalidate.run();
+            }
+            return false;
+        }
+        end();
+        if (onInvalidate != null) {
+            onInvalidate.run();
+        }
+        return true;
+    }
+
+    /** The last access as stored (what other instances see). */
+    synchronized long storedLastAccess() {
+        return storedLastAccess;
+    }
+
+    /** The principal name (opened from its sealed field), or null. */
+    synchronized String principalName() {
+        if (principalName == null && principal != null) {
+            principalName = engine.openPrincipalName(key, stored.get(SessionKey.PRINCIPAL_NAME));
+        }
+        return principalName;
+    }
+
+    /**
+     * The expiry sweeper's path: fires what an invalidation fires, on a session past its deadline that the
+     * sweeper claimed; the caller deletes it afterwards.
+     */
+    void expire() {
+        synchronized (this) {
+            if (invalidating || invalid) {
+                return;
+            }
+            invalidating = true;
+            materializeAll();
+        }
+        end();
+    }
+
+    /**
+     * sessionDestroyed while the attributes are still readable, then the session is invalid and each value
+     * is unbound (binding and attribute listeners), as the container does for an invalidation.
+     */
+    private void end() {
         engine.listeners.destroyed(this);
         List<Map.Entry<String, Object>> unbound = new ArrayList<>();
         synchronized (this) {
-            materializeAll();
-            for (Attr a : attrs.values()) {
+            materializeAll(); // a destroyed listener may have set attributes
+            for (Attr a : new ArrayList<>(attrs.values())) {
                 if (needsOldValue(a)) {
-                    unbound.add(Map.entry(a.name, value(a)));
+                    Object v = value(a);
+                    if (v != null) {
+                        unbound.add(Map.entry(a.name, v));
+                    }
                 }
             }
             invalid = true;
-            if (persisted) {
-                engine.store.delete(key);
-            }
-        }
-        if (onInvalidate != null) {
-            onInvalidate.run();
         }
         for (Map.Entry<String, Object> e : unbound) {
             if (e.getValue() instanceof HttpSessionBindingListener l) {
@@ -332,18 +442,40 @@ final class RedisHttpSession implements HttpSession {
             a.json = w.getValue();
         }
         boolean refresh = !persisted || now - storedLastAccess >= refreshIntervalMillis();
-        if (set.isEmpty() && removedFields.isEmpty() && !metaDirty && !refresh) {
+        if (set.isEmpty() && removedFields.isEmpty() && !metaDirty && !refresh && !principalDirty) {
             return;
         }
         if (metaDirty || !persisted) {
             set.put(SessionKey.META, engine.sealMeta(key, creationTime, maxInactive));
         }
         set.put(SessionKey.LAST_ACCESS, engine.sealLastAccess(key, now));
-        boolean ok = engine.store.commit(key, new Delta(!persisted, set, removedFields, ttl));
+        List<String> remove = new ArrayList<>(removedFields);
+        boolean indexed = false;
+        if (principalDirty || (!persisted && principal != null)) {
+            if (principal != null) {
+                set.put(SessionKey.PRINCIPAL, principal.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                set.put(SessionKey.PRINCIPAL_NAME, engine.sealPrincipalName(key, principalName));
+                // Indexed before the session names it: a crash in between leaves an entry that lookups
+                // check against the session and drop, never a session its principal cannot find.
+                indexed = engine.index(principal, key.hash(), null, creationTime);
+            } else {
+                remove.add(SessionKey.PRINCIPAL);
+                remove.add(SessionKey.PRINCIPAL_NAME);
+            }
+        }
+        boolean ok = engine.store.commit(key, new Delta(!persisted, set, remove, ttl));
         if (!ok) {
             gone = true; // invalidated or expired meanwhile: invalidate wins
+            if (indexed) {
+                engine.unindex(principal, key.hash());
+            }
             return;
         }
+        if (principalDirty && replacedPrincipal != null) {
+            engine.unindex(replacedPrincipal, key.hash());
+        }
+        principalDirty = false;
+        replacedPrincipal = null;
         engine.committed.incrementAndGet();
         persisted = true;
         metaDirty = false;
@@ -373,11 +505,23 @@ final class RedisHttpSession implements HttpSession {
             undecodable.clear(); // carried over as stored: an id change loses nothing
             materializeAll();
             SessionKey oldKey = key;
-            if (gone || (persisted && !engine.store.retire(oldKey))) {
+            SessionBackend.Ended retired = gone || !persisted ? null : engine.store.retire(oldKey);
+            if (gone || (retired != null && !retired.live())) {
                 invalid = true;
                 gone = true;
                 throw new IllegalStateException("session was invalidated or expired by another request");
             }
+            if (retired != null && retired.principal() != null) {
+                engine.unindex(retired.principal(), oldKey.hash()); // re-indexed under the new hash at commit
+            }
+            if (principal != null && principalName == null) {
+                // Re-sealed under the new id: its associated data names the session.
+                principalName = engine.openPrincipalName(oldKey, stored.get(SessionKey.PRINCIPAL_NAME));
+                if (principalName == null) {
+                    principal = null;
+                }
+            }
+            replacedPrincipal = null;
             SessionKey newKey = engine.key(newId);
             key = newKey;
             for (Attr a : attrs.values()) {

@@ -170,7 +170,22 @@ final class RequestSessions {
         RedisHttpSession s = current;
         flushCookie();
         if (s != null && s.isValid()) {
+            if (engine.config.principalAttribute() == null) {
+                String user = remoteUser();
+                if (user != null) {
+                    s.principal(user); // a no-op when it is the stored one
+                }
+            }
             s.commit();
+        }
+    }
+
+    /** The container's authenticated user; never cleared by a request without one (not every URL is protected). */
+    private String remoteUser() {
+        try {
+            return request.getRemoteUser();
+        } catch (IllegalStateException e) {
+            return null; // a recycled request after an async timeout
         }
     }
 

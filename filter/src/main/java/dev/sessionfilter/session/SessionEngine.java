@@ -2,6 +2,7 @@ package dev.sessionfilter.session;
 
 import dev.sessionfilter.config.SessionConfig;
 import dev.sessionfilter.crypto.Sealer;
+import dev.sessionfilter.store.PrincipalIndex;
 import dev.sessionfilter.store.SessionKey;
 import dev.sessionfilter.store.SessionBackend;
 import dev.sessionfilter.store.RedisUnavailableException;
@@ -33,6 +34,9 @@ public final class SessionEngine {
     static final System.Logger CREATION_LOG = System.getLogger("dev.sessionfilter.session.creation");
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{43}");
     private static final byte FORMAT = 1;
+    /** Metadata format: creation time, idle timeout and the id (so an expiry sweeper can tell listeners). */
+    private static final byte META_FORMAT = 2;
+    private static final int META_LENGTH = 1 + 8 + 4 + 43;
 
     final SessionConfig config;
     final SessionBackend store;
@@ -40,6 +44,7 @@ public final class SessionEngine {
     final AttributeCodec codec;
     final Listeners listeners;
     final ServletContext servletContext;
+    final PrincipalIndex principals;
     private final SecureRandom random = new SecureRandom();
     private final Clock clock;
 
@@ -55,7 +60,8 @@ public final class SessionEngine {
     }
 
     public SessionEngine(SessionConfig config, SessionBackend store, Sealer sealer, ClassLoader loader,
-                         ServletContext servletContext, Listeners listeners, Clock clock) {
+                         ServletContext servletContext, Listeners listeners, Clock clock, PrincipalIndex principals) {
+        this.principals = principals;
         this.config = config;
         this.store = store;
         this.sealer = sealer;
@@ -195,8 +201,17 @@ public final class SessionEngine {
         if (fields == null) {
             return null;
         }
+        return open(key, fields, false);
+    }
+
+    /**
+     * A session from its stored fields, or null when they do not open. Unless {@code pastDeadline} (the
+     * expiry sweeper), also null once its idle or absolute deadline passed: never served after it, though
+     * its data stays in Redis until its expiry is notified.
+     */
+    RedisHttpSession open(SessionKey key, Map<String, byte[]> fields, boolean pastDeadline) {
         byte[] meta = open(key, SessionKey.META, fields.get(SessionKey.META));
-        if (meta == null || meta.length != 13 || meta[0] != FORMAT) {
+        if (meta == null || meta.length != META_LENGTH || meta[0] != META_FORMAT) {
             warnOnce("unreadable", key, "a stored session could not be opened (garbage, truncated, or sealed with "
                     + "a key not in the keyset); treating it as absent");
             return null;
@@ -204,14 +219,36 @@ public final class SessionEngine {
         ByteBuffer m = ByteBuffer.wrap(meta, 1, 12);
         long created = m.getLong();
         int maxInactive = m.getInt();
+        String id = new String(meta, 13, 43, StandardCharsets.US_ASCII);
+        if (key.id() == null) {
+            SessionKey full = key.withId(id);
+            if (full == null) {
+                warnOnce("unreadable", key, "a stored session names an id that is not its own; treating it as absent");
+                return null;
+            }
+            key = full;
+        } else if (!key.id().equals(id)) {
+            warnOnce("unreadable", key, "a stored session names an id that is not its own; treating it as absent");
+            return null;
+        }
         byte[] la = open(key, SessionKey.LAST_ACCESS, fields.get(SessionKey.LAST_ACCESS));
         long lastAccess = la != null && la.length == 9 && la[0] == FORMAT ? ByteBuffer.wrap(la, 1, 8).getLong() : created;
         long now = now();
-        long absolute = config.absoluteTimeout().toMillis();
-        if (absolute > 0 && now - created >= absolute) {
-            return null;
+        long deadline = deadline(created, maxInactive, lastAccess);
+        if (deadline <= now && !pastDeadline) {
+            return null; // past its deadline: its expiry is (being) notified
         }
-        // The key's expiry was set at the commit that wrote this last-access time: the same deadline.
+        if (!pastDeadline) {
+            store.expiresAt(key, deadline);
+            loaded.incrementAndGet();
+        }
+        return new RedisHttpSession(this, key, false, created, maxInactive, lastAccess, fields, now);
+    }
+
+    /** The sooner of the idle and the absolute deadline; Long.MAX_VALUE when neither applies. */
+    long deadline(long created, int maxInactive, long lastAccess) {
+        // The key's deadline was set at the commit that wrote this last-access time: the same one.
+        long absolute = config.absoluteTimeout().toMillis();
         long deadline = Long.MAX_VALUE;
         if (absolute > 0) {
             deadline = created + absolute;
@@ -219,12 +256,7 @@ public final class SessionEngine {
         if (maxInactive > 0) {
             deadline = Math.min(deadline, lastAccess + maxInactive * 1000L);
         }
-        if (deadline <= now) {
-            return null; // a local copy outlived its session
-        }
-        store.expiresAt(key, deadline);
-        loaded.incrementAndGet();
-        return new RedisHttpSession(this, key, false, created, maxInactive, lastAccess, fields, now);
+        return deadline;
     }
 
     RedisHttpSession create() {
@@ -243,8 +275,45 @@ public final class SessionEngine {
     }
 
     byte[] sealMeta(SessionKey key, long created, int maxInactive) {
-        ByteBuffer b = ByteBuffer.allocate(13).put(FORMAT).putLong(created).putInt(maxInactive);
+        ByteBuffer b = ByteBuffer.allocate(META_LENGTH).put(META_FORMAT).putLong(created).putInt(maxInactive)
+                .put(key.id().getBytes(StandardCharsets.US_ASCII));
         return sealer.seal(b.array(), key.associatedData(SessionKey.META));
+    }
+
+    byte[] sealPrincipalName(SessionKey key, String name) {
+        return sealer.seal(name.getBytes(StandardCharsets.UTF_8), key.associatedData(SessionKey.PRINCIPAL_NAME));
+    }
+
+    /** The sealed principal name, or null when absent or unreadable. */
+    String openPrincipalName(SessionKey key, byte[] sealed) {
+        byte[] p = open(key, SessionKey.PRINCIPAL_NAME, sealed);
+        return p == null ? null : new String(p, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Adds a session to its principal's index (dropping {@code replaced}); false when Redis could not be
+     * reached (the session is then not findable by its principal until the next change, logged).
+     */
+    boolean index(String principal, String member, String replaced, long created) {
+        long absolute = config.absoluteTimeout().toMillis();
+        try {
+            store.indexPrincipal(config.namespace(), principal, member, replaced, absolute > 0 ? created + absolute : 0);
+            return true;
+        } catch (RedisUnavailableException e) {
+            warnOnce("index", SessionKey.ofHash(config.namespace(), member), "could not add a session to its "
+                    + "principal's index (" + e.getMessage() + "); the registry will not list it");
+            return false;
+        }
+    }
+
+    /** Drops a session from a principal's index; a failure leaves an entry that lookups drop later. */
+    void unindex(String principal, String member) {
+        try {
+            store.indexPrincipal(config.namespace(), principal, null, member, 0);
+        } catch (RedisUnavailableException e) {
+            LOG.log(Level.DEBUG, () -> config.namespace() + " - principal index entry left for later cleaning: "
+                    + e.getMessage());
+        }
     }
 
     byte[] sealLastAccess(SessionKey key, long at) {

@@ -226,7 +226,7 @@ public final class JedisRedisApi implements RedisApi {
     private static long estimateSessionKeys(Jedis node, String prefix) {
         long size = node.dbSize();
         ScanResult<String> batch = node.scan(ScanParams.SCAN_POINTER_START, new ScanParams().count(SAMPLE));
-        long matching = batch.getResult().stream().filter(k -> k.startsWith(prefix) && k.endsWith("}")).count();
+        long matching = batch.getResult().stream().filter(k -> k.startsWith(prefix) && !k.endsWith(":x")).count();
         if (batch.isCompleteIteration() || batch.getResult().isEmpty()) {
             return matching;
         }

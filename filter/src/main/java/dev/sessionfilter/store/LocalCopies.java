@@ -84,12 +84,41 @@ final class LocalCopies {
             return null;
         }
         if (e.expiresAt <= clock.millis()) {
+            Pending p = pending.get(k);
+            if (p != null && p.created && !p.deleted) {
+                return null; // born here during the outage: kept for its expiry notification
+            }
             drop(k);
             pending.remove(k); // dead anyway: nothing to write back
             anyPending = !pending.isEmpty();
             return null;
         }
         return new HashMap<>(e.fields);
+    }
+
+    /**
+     * Sessions created here during an outage (Redis never saw them) whose deadline passed: removed and
+     * returned once, for their expiry notification. Sessions that existed in Redis are notified from Redis.
+     */
+    List<SessionBackend.LocallyExpired> takeExpiredCreations() {
+        if (!anyPending) {
+            return List.of();
+        }
+        List<SessionBackend.LocallyExpired> out = new ArrayList<>();
+        synchronized (this) {
+            long now = clock.millis();
+            for (Iterator<Pending> it = pending.values().iterator(); it.hasNext(); ) {
+                Pending p = it.next();
+                Entry e = entries.get(p.key.toString());
+                if (p.created && !p.deleted && e != null && e.expiresAt <= now) {
+                    out.add(new SessionBackend.LocallyExpired(p.key, new HashMap<>(e.fields)));
+                    drop(p.key.toString());
+                    it.remove();
+                }
+            }
+            anyPending = !pending.isEmpty();
+        }
+        return out;
     }
 
     /** The copy of a session still waiting to be written back, or null. */
@@ -191,6 +220,9 @@ final class LocalCopies {
                 Pending p = it.next();
                 Entry e = entries.get(p.key.toString());
                 if (!p.deleted && (e == null || e.expiresAt <= now)) {
+                    if (p.created && e != null) {
+                        continue; // born and died here: left for its local expiry notification
+                    }
                     it.remove(); // evicted or dead: there is nothing (left) to write back
                     continue;
                 }

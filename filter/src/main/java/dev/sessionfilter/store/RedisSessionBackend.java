@@ -5,47 +5,119 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** The Redis store: HGETALL to load, one Lua script to commit or delete. */
+/**
+ * The Redis store: HGETALL to load, one Lua script to commit or delete, each keeping the shard's deadline
+ * index current in the same slot; scripts for the expiry sweeper's claims and the registry's principal index.
+ */
 public final class RedisSessionBackend implements SessionBackend {
     /** Seconds a tombstone outlives the session, long enough for any request still in flight. */
     static final long TOMBSTONE_MILLIS = 120_000;
+    /** How long an expired session's data waits for a sweeper when no instance runs, by default. */
+    public static final long DEFAULT_RETENTION_MILLIS = 3_600_000;
 
-    // KEYS[1] session hash, KEYS[2] tombstone. ARGV: mode (n|e), ttl ms, n, n field/value pairs, fields to delete.
+    // KEYS: session, tombstone, deadlines, claims. ARGV: mode (n|e), deadline ms (0 = never), key TTL ms,
+    // session hash, n, n field/value pairs, fields to delete.
+    // An existing session is written only while it exists and no sweeper has claimed its expiry: a request
+    // that began before the deadline and commits after it either keeps the session (it commits first) or
+    // finds it expired (the sweeper claimed first), never both.
     static final LuaScript COMMIT = LuaScript.of("commit", """
             if ARGV[1] == 'n' then
               if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
-            elseif redis.call('EXISTS', KEYS[1]) == 0 then
+            elseif redis.call('EXISTS', KEYS[1]) == 0 or redis.call('ZSCORE', KEYS[4], ARGV[4]) then
               return 0
             end
-            local n = tonumber(ARGV[3])
-            if n > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 4, 3 + 2 * n)) end
-            local first = 4 + 2 * n
+            local n = tonumber(ARGV[5])
+            if n > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 6, 5 + 2 * n)) end
+            local first = 6 + 2 * n
             if #ARGV >= first then redis.call('HDEL', KEYS[1], unpack(ARGV, first, #ARGV)) end
-            local ttl = tonumber(ARGV[2])
-            if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) else redis.call('PERSIST', KEYS[1]) end
+            if ARGV[2] ~= '0' then
+              redis.call('ZADD', KEYS[3], ARGV[2], ARGV[4])
+              redis.call('PEXPIRE', KEYS[1], ARGV[3])
+            else
+              redis.call('ZREM', KEYS[3], ARGV[4])
+              redis.call('PERSIST', KEYS[1])
+            end
             return 1
             """);
 
+    // KEYS: session, tombstone, deadlines, claims. ARGV: tombstone ms, session hash, only-if-live (1|0).
+    // Returns {1 if this call ended a live session, its principal hash or false}. A session whose expiry a
+    // sweeper claimed is left to it: its notification is the one event.
     static final LuaScript DELETE = LuaScript.of("delete", """
-            redis.call('DEL', KEYS[1])
+            local live = redis.call('EXISTS', KEYS[1]) == 1 and not redis.call('ZSCORE', KEYS[4], ARGV[2])
+            if not live and ARGV[3] == '1' then return {0, false} end
+            local p = redis.call('HGET', KEYS[1], 'p')
+            if live then
+              redis.call('DEL', KEYS[1])
+              redis.call('ZREM', KEYS[3], ARGV[2])
+            end
             redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
+            return {live and 1 or 0, p}
+            """);
+
+    // KEYS: deadlines, claims. ARGV: now ms, lease end ms, batch. Moves due sessions to the claims with a
+    // lease, and takes over claims whose lease ran out (their holder died). Returns the session hashes.
+    static final LuaScript CLAIM = LuaScript.of("claim", """
+            local out = {}
+            local stale = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
+            for _, h in ipairs(stale) do
+              redis.call('ZADD', KEYS[2], ARGV[2], h)
+              out[#out + 1] = h
+            end
+            local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
+            for _, h in ipairs(due) do
+              redis.call('ZREM', KEYS[1], h)
+              redis.call('ZADD', KEYS[2], ARGV[2], h)
+              out[#out + 1] = h
+            end
+            return out
+            """);
+
+    // KEYS: session, claims. ARGV: session hash, lease end ms this holder was given.
+    // Deletes the notified session unless another instance took the claim over meanwhile.
+    static final LuaScript FINISH = LuaScript.of("finish", """
+            local lease = redis.call('ZSCORE', KEYS[2], ARGV[1])
+            if not lease or tonumber(lease) ~= tonumber(ARGV[2]) then return 0 end
+            redis.call('DEL', KEYS[1])
+            redis.call('ZREM', KEYS[2], ARGV[1])
             return 1
             """);
 
-    static final LuaScript RETIRE = LuaScript.of("retire", """
-            if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-            redis.call('DEL', KEYS[1])
-            redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
+    // KEYS: principal index. ARGV: now ms, score (the session's absolute deadline or +inf), member, member
+    // to drop ('' for none). Drops entries past their absolute deadline and keeps the key no longer than
+    // its last entry.
+    static final LuaScript INDEX = LuaScript.of("index", """
+            redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
+            if ARGV[4] ~= '' then redis.call('ZREM', KEYS[1], ARGV[4]) end
+            if ARGV[3] ~= '' then redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3]) end
+            local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+            if #last == 0 then return 0 end
+            if last[2] == 'inf' then
+              redis.call('PERSIST', KEYS[1])
+            else
+              redis.call('PEXPIRE', KEYS[1], math.max(1, tonumber(last[2]) - tonumber(ARGV[1])))
+            end
             return 1
+            """);
+
+    // KEYS: principal index. ARGV: now ms. The members not past their absolute deadline.
+    static final LuaScript MEMBERS = LuaScript.of("members", """
+            return redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf')
             """);
 
     private static final byte[] NEW = {'n'};
     private static final byte[] EXISTING = {'e'};
 
     private final RedisApi redis;
+    private final long retentionMillis;
 
     public RedisSessionBackend(RedisApi redis) {
+        this(redis, DEFAULT_RETENTION_MILLIS);
+    }
+
+    public RedisSessionBackend(RedisApi redis, long retentionMillis) {
         this.redis = redis;
+        this.retentionMillis = retentionMillis;
     }
 
     @Override
@@ -56,9 +128,12 @@ public final class RedisSessionBackend implements SessionBackend {
 
     @Override
     public boolean commit(SessionKey key, Delta delta) {
-        List<byte[]> args = new ArrayList<>(3 + delta.set().size() * 2 + delta.remove().size());
+        List<byte[]> args = new ArrayList<>(5 + delta.set().size() * 2 + delta.remove().size());
         args.add(delta.create() ? NEW : EXISTING);
-        args.add(ascii(Long.toString(delta.ttlMillis())));
+        long ttl = delta.ttlMillis();
+        args.add(ascii(ttl > 0 ? Long.toString(System.currentTimeMillis() + ttl) : "0"));
+        args.add(ascii(Long.toString(ttl + retentionMillis)));
+        args.add(ascii(key.hash()));
         args.add(ascii(Integer.toString(delta.set().size())));
         for (Map.Entry<String, byte[]> e : delta.set().entrySet()) {
             args.add(ascii(e.getKey()));
@@ -67,19 +142,53 @@ public final class RedisSessionBackend implements SessionBackend {
         for (String f : delta.remove()) {
             args.add(ascii(f));
         }
-        Object r = redis.eval(COMMIT, List.of(key.key(), key.tombstone()), args);
+        Object r = redis.eval(COMMIT, List.of(key.key(), key.tombstone(), key.deadlines(), key.claims()), args);
         return r instanceof Long l && l == 1L;
     }
 
     @Override
-    public void delete(SessionKey key) {
-        redis.eval(DELETE, List.of(key.key(), key.tombstone()), List.of(ascii(Long.toString(TOMBSTONE_MILLIS))));
+    public Ended delete(SessionKey key) {
+        return ended(redis.eval(DELETE, sessionKeys(key), List.of(ascii(Long.toString(TOMBSTONE_MILLIS)),
+                ascii(key.hash()), ascii("0"))));
     }
 
     @Override
-    public boolean retire(SessionKey key) {
-        Object r = redis.eval(RETIRE, List.of(key.key(), key.tombstone()), List.of(ascii(Long.toString(TOMBSTONE_MILLIS))));
+    public Ended retire(SessionKey key) {
+        return ended(redis.eval(DELETE, sessionKeys(key), List.of(ascii(Long.toString(TOMBSTONE_MILLIS)),
+                ascii(key.hash()), ascii("1"))));
+    }
+
+    @Override
+    public List<String> claimExpired(String namespace, int shard, long now, long leaseUntil, int batch) {
+        Object r = redis.eval(CLAIM, List.of(Shards.deadlines(namespace, shard), Shards.claims(namespace, shard)),
+                List.of(ascii(Long.toString(now)), ascii(Long.toString(leaseUntil)), ascii(Integer.toString(batch))));
+        return strings(r);
+    }
+
+    @Override
+    public Map<String, byte[]> loadClaimed(SessionKey key) {
+        return load(key);
+    }
+
+    @Override
+    public boolean finishExpired(SessionKey key, long leaseUntil) {
+        Object r = redis.eval(FINISH, List.of(key.key(), key.claims()),
+                List.of(ascii(key.hash()), ascii(Long.toString(leaseUntil))));
         return r instanceof Long l && l == 1L;
+    }
+
+    @Override
+    public void indexPrincipal(String namespace, String principal, String member, String replaced, long absoluteDeadline) {
+        redis.eval(INDEX, List.of(PrincipalIndex.key(namespace, principal)), List.of(
+                ascii(Long.toString(System.currentTimeMillis())),
+                ascii(absoluteDeadline > 0 ? Long.toString(absoluteDeadline) : "+inf"),
+                ascii(member == null ? "" : member), ascii(replaced == null ? "" : replaced)));
+    }
+
+    @Override
+    public List<String> principalMembers(String namespace, String principal) {
+        return strings(redis.eval(MEMBERS, List.of(PrincipalIndex.key(namespace, principal)),
+                List.of(ascii(Long.toString(System.currentTimeMillis())))));
     }
 
     @Override
@@ -90,6 +199,31 @@ public final class RedisSessionBackend implements SessionBackend {
     @Override
     public void close() {
         // The RedisApi is shared and closed by its owner.
+    }
+
+    private static List<byte[]> sessionKeys(SessionKey key) {
+        return List.of(key.key(), key.tombstone(), key.deadlines(), key.claims());
+    }
+
+    private static Ended ended(Object r) {
+        if (r instanceof List<?> l && l.size() == 2) {
+            boolean live = l.get(0) instanceof Long n && n == 1L;
+            String p = l.get(1) instanceof byte[] b ? new String(b, StandardCharsets.ISO_8859_1) : null;
+            return new Ended(live, p);
+        }
+        return new Ended(false, null);
+    }
+
+    private static List<String> strings(Object r) {
+        List<String> out = new ArrayList<>();
+        if (r instanceof List<?> l) {
+            for (Object o : l) {
+                if (o instanceof byte[] b) {
+                    out.add(new String(b, StandardCharsets.ISO_8859_1));
+                }
+            }
+        }
+        return out;
     }
 
     private static byte[] ascii(String s) {

@@ -2,6 +2,7 @@ package dev.sessionfilter.store;
 
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -33,12 +34,17 @@ public final class ResilientSessionBackend implements SessionBackend, RedisMonit
     }
 
     public ResilientSessionBackend(String namespace, RedisApi api, boolean memoryFallback) {
-        this(namespace, api, memoryFallback, DEFAULT_CACHE_BYTES);
+        this(namespace, api, memoryFallback, DEFAULT_CACHE_BYTES, RedisSessionBackend.DEFAULT_RETENTION_MILLIS);
     }
 
-    ResilientSessionBackend(String namespace, RedisApi api, boolean memoryFallback, long cacheBytes) {
+    public ResilientSessionBackend(String namespace, RedisApi api, boolean memoryFallback, long retentionMillis) {
+        this(namespace, api, memoryFallback, DEFAULT_CACHE_BYTES, retentionMillis);
+    }
+
+    ResilientSessionBackend(String namespace, RedisApi api, boolean memoryFallback, long cacheBytes,
+                            long retentionMillis) {
         this.namespace = namespace;
-        this.redis = new RedisSessionBackend(api);
+        this.redis = new RedisSessionBackend(api, retentionMillis);
         this.monitor = api.monitor();
         this.memoryFallback = memoryFallback;
         this.copies = new LocalCopies(memoryFallback ? cacheBytes : 0);
@@ -76,24 +82,71 @@ public final class ResilientSessionBackend implements SessionBackend, RedisMonit
     }
 
     @Override
-    public void delete(SessionKey key) {
-        redisOrLocal(() -> {
-            redis.delete(key);
+    public Ended delete(SessionKey key) {
+        return redisOrLocal(() -> {
+            Ended e = redis.delete(key);
             copies.remove(key);
-            return null;
+            return e;
         }, () -> {
             copies.deleteLocally(key);
+            return new Ended(true, null);
+        });
+    }
+
+    @Override
+    public Ended retire(SessionKey key) {
+        return redisOrLocal(() -> {
+            Ended e = redis.retire(key);
+            copies.remove(key);
+            return e;
+        }, () -> new Ended(copies.retireLocally(key), null));
+    }
+
+    @Override
+    public List<String> claimExpired(String namespace, int shard, long now, long leaseUntil, int batch) {
+        return redisOnly(() -> redis.claimExpired(namespace, shard, now, leaseUntil, batch));
+    }
+
+    @Override
+    public Map<String, byte[]> loadClaimed(SessionKey key) {
+        return redisOnly(() -> redis.loadClaimed(key));
+    }
+
+    @Override
+    public boolean finishExpired(SessionKey key, long leaseUntil) {
+        return redisOnly(() -> redis.finishExpired(key, leaseUntil));
+    }
+
+    @Override
+    public void indexPrincipal(String namespace, String principal, String member, String replaced,
+                               long absoluteDeadline) {
+        redisOnly(() -> {
+            redis.indexPrincipal(namespace, principal, member, replaced, absoluteDeadline);
             return null;
         });
     }
 
     @Override
-    public boolean retire(SessionKey key) {
-        return redisOrLocal(() -> {
-            boolean ok = redis.retire(key);
-            copies.remove(key);
-            return ok;
-        }, () -> copies.retireLocally(key));
+    public List<String> principalMembers(String namespace, String principal) {
+        return redisOnly(() -> redis.principalMembers(namespace, principal));
+    }
+
+    @Override
+    public List<LocallyExpired> takeLocallyExpired() {
+        return copies.takeExpiredCreations();
+    }
+
+    /** Work that only Redis can do (sweeping, the principal index): never answered from the local copies. */
+    private <T> T redisOnly(Supplier<T> inRedis) {
+        if (!monitor.available()) {
+            throw new RedisUnavailableException(namespace + " - Redis is unreachable", null);
+        }
+        try {
+            return inRedis.get();
+        } catch (RedisUnavailableException e) {
+            monitor.failed(e);
+            throw e;
+        }
     }
 
     /**

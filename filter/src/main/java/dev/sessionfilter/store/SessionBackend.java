@@ -1,5 +1,6 @@
 package dev.sessionfilter.store;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -30,17 +31,75 @@ public interface SessionBackend extends AutoCloseable {
      */
     boolean commit(SessionKey key, Delta delta);
 
-    /** Removes a session and leaves a short-lived tombstone, so in-flight requests cannot recreate it. */
-    void delete(SessionKey key);
+    /**
+     * Removes a session and leaves a short-lived tombstone, so in-flight requests cannot recreate it.
+     *
+     * @return whether this call ended a live session (false: already gone, or its expiry is being notified),
+     *         and the principal index name it had
+     */
+    Ended delete(SessionKey key);
+
+    /**
+     * What {@link #delete} or {@link #retire} found.
+     *
+     * @param live      the session existed and nobody else was ending it: the caller fires its events
+     * @param principal the keyed hash of its principal (the registry's index name), or null
+     */
+    record Ended(boolean live, String principal) {
+    }
 
     /**
      * Retires an id that is being changed: atomically, deletes the session and leaves a tombstone only if it
      * still exists. The caller writes the session under its new id only after this returned true, so an id
      * change can never bring back a session another request invalidated meanwhile.
      *
-     * @return false when the session was already gone (invalidated or expired)
+     * @return live false when the session was already gone (invalidated or expired)
      */
-    boolean retire(SessionKey key);
+    Ended retire(SessionKey key);
+
+    // ---- expiry sweeping and the principal index: Redis only, or RedisUnavailableException ---------------
+
+    /**
+     * Claims, with a lease until {@code leaseUntil}, up to {@code batch} sessions of one shard whose deadline
+     * passed, and takes over claims whose lease ran out. One round trip.
+     *
+     * @return the hashes of the claimed sessions
+     */
+    default List<String> claimExpired(String namespace, int shard, long now, long leaseUntil, int batch) {
+        return List.of();
+    }
+
+    /** A claimed session's fields (past its deadline, so {@link #load} callers would refuse it), or null. */
+    default Map<String, byte[]> loadClaimed(SessionKey key) {
+        return null;
+    }
+
+    /** Deletes a notified session, unless another instance took its claim over. */
+    default boolean finishExpired(SessionKey key, long leaseUntil) {
+        return false;
+    }
+
+    /**
+     * Adds {@code member} (a session hash) to a principal's index and drops {@code replaced} from it
+     * (either may be null).
+     */
+    default void indexPrincipal(String namespace, String principal, String member, String replaced,
+                                long absoluteDeadline) {
+    }
+
+    /** The session hashes in a principal's index. */
+    default List<String> principalMembers(String namespace, String principal) {
+        return List.of();
+    }
+
+    /** Sessions created during an outage whose deadline passed locally; each returned once. */
+    default List<LocallyExpired> takeLocallyExpired() {
+        return List.of();
+    }
+
+    /** A session that lived and died in this instance's memory during an outage. */
+    record LocallyExpired(SessionKey key, Map<String, byte[]> fields) {
+    }
 
     /** The session layer opened a loaded session and knows when it dies; a local copy is never served past it. */
     default void expiresAt(SessionKey key, long deadline) {

@@ -11,30 +11,37 @@ import java.util.Base64;
 /**
  * Every Redis key and field name of one session. The schema, as Redis commands:
  * <pre>
- * HSET  &lt;ns&gt;:s:{&lt;H&gt;} m &lt;sealed meta&gt; l &lt;sealed last-access&gt; a:&lt;F(name)&gt; &lt;sealed name+value&gt; ...
- * PEXPIRE &lt;ns&gt;:s:{&lt;H&gt;} &lt;min(idle, absolute remaining)&gt;
- * SET   &lt;ns&gt;:s:{&lt;H&gt;}:x 1 PX 120000          (tombstone after invalidate or id change)
+ * HSET  &lt;ns&gt;:s:{&lt;T&gt;}:&lt;H&gt; m &lt;sealed meta&gt; l &lt;sealed last-access&gt; a:&lt;F(name)&gt; &lt;sealed name+value&gt; ...
+ * PEXPIRE &lt;ns&gt;:s:{&lt;T&gt;}:&lt;H&gt; &lt;time to the deadline + retention&gt;
+ * ZADD  &lt;ns&gt;:e:{&lt;T&gt;} &lt;deadline ms&gt; &lt;H&gt;      (the shard's deadline index, swept for expiry events)
+ * SET   &lt;ns&gt;:s:{&lt;T&gt;}:&lt;H&gt;:x 1 PX 120000     (tombstone after invalidate or id change)
  * </pre>
  * where {@code H = base64url(SHA-256(id))} (ids carry 256 random bits, so the hash cannot be reversed and a
- * Redis reader never learns a working cookie) and {@code F(name) = base64url(HMAC-SHA256(K, name))[0..22]}
- * with {@code K = SHA-256("sessionfilter attribute names" || id)}: attribute names are unreadable without the
- * session id, and rotating the encryption keyset changes none of these names. The braces are a Cluster hash
- * tag: all keys of one session live in one slot.
+ * Redis reader never learns a working cookie), {@code T} is the hash tag of the session's shard (one of
+ * {@link Shards#COUNT}, chosen by H) and {@code F(name) = base64url(HMAC-SHA256(K, name))[0..22]} with
+ * {@code K = SHA-256("sessionfilter attribute names" || id)}: attribute names are unreadable without the
+ * session id, and rotating the encryption keyset changes none of these names. The shard's tag puts a session
+ * and its index entries in one Cluster slot, so every script stays in one slot.
  */
 public final class SessionKey {
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
     private static final byte[] NAME_KEY_LABEL = "sessionfilter attribute names".getBytes(StandardCharsets.US_ASCII);
 
-    /** Field of the sealed metadata (creation time, idle timeout). */
+    /** Field of the sealed metadata (format, creation time, idle timeout, id). */
     public static final String META = "m";
     /** Field of the sealed last-access time. */
     public static final String LAST_ACCESS = "l";
+    /** Field of the principal's keyed hash (the registry's index name), when the session has a principal. */
+    public static final String PRINCIPAL = "p";
+    /** Field of the sealed principal name. */
+    public static final String PRINCIPAL_NAME = "u";
     /** Prefix of attribute fields. */
     public static final String ATTRIBUTE_PREFIX = "a:";
 
     private final String namespace;
     private final String id;
     private final String hash;
+    private final int shard;
     private final byte[] key;
     private final byte[] tombstone;
     private final byte[] adPrefix;
@@ -49,13 +56,47 @@ public final class SessionKey {
     });
 
     public SessionKey(String namespace, String id) {
+        this(namespace, id, B64.encodeToString(sha256(id.getBytes(StandardCharsets.US_ASCII))));
+    }
+
+    private SessionKey(String namespace, String id, String hash) {
         this.namespace = namespace;
         this.id = id;
-        this.hash = B64.encodeToString(sha256(id.getBytes(StandardCharsets.US_ASCII)));
-        String k = namespace + ":s:{" + hash + "}";
+        this.hash = hash;
+        this.shard = Shards.of(hash);
+        String k = Shards.prefix(namespace, "s", shard) + ":" + hash;
         this.key = k.getBytes(StandardCharsets.UTF_8);
         this.tombstone = (k + ":x").getBytes(StandardCharsets.UTF_8);
         this.adPrefix = (namespace + "\n" + hash + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The key of a session known only by its hash (an index entry): enough to load and open its values,
+     * not to name attribute fields. {@link #withId} gives the full key once the sealed metadata told the id.
+     */
+    public static SessionKey ofHash(String namespace, String hash) {
+        return new SessionKey(namespace, null, hash);
+    }
+
+    /** The full key, checked: null when {@code id} is not the id this hash was made from. */
+    public SessionKey withId(String id) {
+        SessionKey k = new SessionKey(namespace, id);
+        return k.hash.equals(hash) ? k : null;
+    }
+
+    /** The session's shard, 0 to {@link Shards#COUNT} - 1. */
+    public int shard() {
+        return shard;
+    }
+
+    /** The deadline index of this session's shard. */
+    public byte[] deadlines() {
+        return Shards.deadlines(namespace, shard);
+    }
+
+    /** The expiry claims of this session's shard. */
+    public byte[] claims() {
+        return Shards.claims(namespace, shard);
     }
 
     public String id() {
@@ -81,6 +122,9 @@ public final class SessionKey {
 
     /** The field holding an attribute: keyed by the session id, so names never show in Redis. */
     public String attributeField(String name) {
+        if (id == null) {
+            throw new IllegalStateException("attribute fields need the session id");
+        }
         byte[] h;
         synchronized (this) {
             if (nameMac == null) {
@@ -122,6 +166,6 @@ public final class SessionKey {
 
     @Override
     public String toString() {
-        return namespace + ":s:{" + hash + "}";
+        return new String(key, StandardCharsets.UTF_8);
     }
 }

@@ -158,7 +158,8 @@ class HealthIT {
         try (RedisProcess redis = RedisServers.standalone()) {
             try (Jedis j = redis.jedis()) {
                 j.aclSetUser("probe", "on", ">s3cret", "~sessionfilter:*", "+hgetall", "+evalsha", "+eval", "+exists",
-                        "+hset", "+hdel", "+pexpire", "+persist", "+del", "+set", "+ping", "+hello", "+client|setname");
+                        "+hset", "+hdel", "+hget", "+pexpire", "+persist", "+del", "+set", "+zadd", "+zrem", "+zscore",
+                        "+zrange", "+zrangebyscore", "+zremrangebyscore", "+ping", "+hello", "+client|setname");
             }
             try (EmbeddedTomcat app = TestApps.app("redis://probe:s3cret@127.0.0.1:" + redis.port(), TestApps.newKeyset())
                     .param("sessionfilter.health.token", TOKEN)

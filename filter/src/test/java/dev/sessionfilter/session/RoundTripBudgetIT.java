@@ -29,7 +29,8 @@ class RoundTripBudgetIT {
     @BeforeAll
     static void start() {
         redis = RedisServers.standalone();
-        app = TestApps.app(redis.url(), TestApps.newKeyset()).start();
+        // The expiry sweeper's own commands would show in the counts: its first round comes after the test.
+        app = TestApps.app(redis.url(), TestApps.newKeyset()).param("sessionfilter.expiry.notifyWithin", "1h").start();
     }
 
     @AfterAll
@@ -68,8 +69,9 @@ class RoundTripBudgetIT {
     void writingRequest_costsTwoRoundTrips_andWritesOnlyTheChange() {
         Browser b = sessionWithFiveAttributes();
         Map<String, Long> d = delta(() -> b.get(app.url("/ops/set?n=a2&v=changed")));
-        // Round trips: HGETALL + EVALSHA. Inside the script: EXISTS, one HSET (a2 + last-access), PEXPIRE.
-        assertEquals(Map.of("hgetall", 1L, "evalsha", 1L, "exists", 1L, "hset", 1L, "pexpire", 1L), d);
+        // Round trips: HGETALL + EVALSHA. Inside the script: EXISTS and ZSCORE (alive, not being notified of
+        // its expiry), one HSET (a2 + last-access), the deadline index's ZADD, PEXPIRE.
+        assertEquals(COMMIT_IN_SCRIPT, d);
     }
 
     @Test
@@ -77,6 +79,10 @@ class RoundTripBudgetIT {
         Browser b = new Browser();
         b.get(app.url("/ops/cart-add?v=1"));
         Map<String, Long> d = delta(() -> b.get(app.url("/ops/cart-add?v=2")));
-        assertEquals(Map.of("hgetall", 1L, "evalsha", 1L, "exists", 1L, "hset", 1L, "pexpire", 1L), d);
+        assertEquals(COMMIT_IN_SCRIPT, d);
     }
+
+    /** A load and a commit: two round trips (HGETALL, EVALSHA), the rest runs inside the script. */
+    static final Map<String, Long> COMMIT_IN_SCRIPT = Map.of("hgetall", 1L, "evalsha", 1L, "exists", 1L,
+            "zscore", 1L, "hset", 1L, "zadd", 1L, "pexpire", 1L);
 }
