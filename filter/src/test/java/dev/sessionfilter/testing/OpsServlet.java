@@ -20,6 +20,10 @@ import java.util.List;
 public final class OpsServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
 
+    private dev.sessionfilter.SessionRegistry registry() {
+        return (dev.sessionfilter.SessionRegistry) getServletContext().getAttribute(dev.sessionfilter.SessionRegistry.ATTRIBUTE);
+    }
+
     @Override
     @SuppressWarnings("unchecked")
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
@@ -71,6 +75,14 @@ public final class OpsServlet extends HttpServlet {
                 cart.add(v); // in place: no setAttribute for an existing cart
                 resp.getWriter().print(cart);
             }
+            case "/registry-of" -> resp.getWriter().print(String.join(",", registry().sessionsOf(req.getParameter("p"))
+                    .stream().map(dev.sessionfilter.SessionRegistry.SessionInfo::id).sorted().toList()));
+            case "/registry-end-all" -> resp.getWriter().print(registry().invalidateAll(req.getParameter("p")));
+            case "/registry-end" -> resp.getWriter().print(registry().invalidate(req.getParameter("id")));
+            case "/registry-find" -> resp.getWriter().print(registry().find(req.getParameter("id"))
+                    .map(i -> "principal=" + i.principal() + " user=" + i.attribute("user") + " max="
+                            + i.maxInactiveInterval() + " names=" + new java.util.TreeSet<>(i.attributeNames()))
+                    .orElse("none"));
             case "/invalidate" -> {
                 HttpSession s = req.getSession(false);
                 if (s != null) {
