@@ -85,4 +85,42 @@ class RoundTripBudgetIT {
     /** A load and a commit: two round trips (HGETALL, EVALSHA), the rest runs inside the script. */
     static final Map<String, Long> COMMIT_IN_SCRIPT = Map.of("hgetall", 1L, "evalsha", 1L, "exists", 1L,
             "zscore", 1L, "hset", 1L, "zadd", 1L, "pexpire", 1L);
+
+    /** The same budget on a 3-master Cluster: the deadline index lives in the session's slot, no extra hop. */
+    @Test
+    void onCluster_readsAndWritesCostTheSame() {
+        try (dev.sessionfilter.testing.RedisServers.Cluster cluster = new dev.sessionfilter.testing.RedisServers.Cluster();
+             EmbeddedTomcat c = TestApps.app("redis://127.0.0.1:1", TestApps.newKeyset())
+                     .param("sessionfilter.redis.cluster.nodes", cluster.nodes())
+                     .param("sessionfilter.expiry.notifyWithin", "1h").start()) {
+            Set<String> ignored = new java.util.HashSet<>(IGNORED);
+            ignored.addAll(Set.of("cluster|slots", "cluster|shards", "cluster|nodes", "cluster|info", "readonly"));
+            for (int i = 0; i < 6; i++) { // sessions on different shards and masters
+                Browser b = new Browser();
+                for (int k = 0; k < 5; k++) {
+                    b.get(c.url("/ops/set?n=a" + k + "&v=value" + k));
+                }
+                assertEquals(Map.of("hgetall", 1L), onCluster(cluster, ignored,
+                        () -> assertEquals("value3", b.get(c.url("/ops/get?n=a3")).body())));
+                assertEquals(COMMIT_IN_SCRIPT, onCluster(cluster, ignored, () -> b.get(c.url("/ops/set?n=a2&v=changed"))));
+            }
+        }
+    }
+
+    private static Map<String, Long> onCluster(dev.sessionfilter.testing.RedisServers.Cluster cluster,
+                                               Set<String> ignored, Runnable request) {
+        java.util.List<Map<String, Long>> before = cluster.masters.stream().map(RedisProcess::commandStats).toList();
+        request.run();
+        Map<String, Long> delta = new java.util.HashMap<>();
+        for (int i = 0; i < cluster.masters.size(); i++) {
+            Map<String, Long> b = before.get(i);
+            cluster.masters.get(i).commandStats().forEach((k, v) -> {
+                long n = v - b.getOrDefault(k, 0L);
+                if (n != 0 && !ignored.contains(k)) {
+                    delta.merge(k, n, Long::sum);
+                }
+            });
+        }
+        return delta;
+    }
 }

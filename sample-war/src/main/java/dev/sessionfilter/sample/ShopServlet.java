@@ -1,5 +1,6 @@
 package dev.sessionfilter.sample;
 
+import dev.sessionfilter.SessionRegistry;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -37,6 +38,8 @@ public class ShopServlet extends HttpServlet {
                         + "<b id=\"nonce\">" + esc(String.valueOf(p.getLoginNonce())) + "</b></p>");
             }
             w.println("<form method=\"post\" action=\"logout\"><button>Log out</button></form>");
+            w.println("<form method=\"post\" action=\"logout-everywhere\"><button id=\"logout-everywhere\">"
+                    + "Log out all my sessions</button></form>");
         }
         @SuppressWarnings("unchecked")
         List<CartItem> cart = session == null ? null : (List<CartItem>) session.getAttribute("cart");
@@ -71,6 +74,16 @@ public class ShopServlet extends HttpServlet {
                 HttpSession s = req.getSession(false);
                 if (s != null) {
                     s.invalidate();
+                }
+            }
+            case "/logout-everywhere" -> {
+                // Every session of this user, in every browser, on every instance (password changed, say).
+                HttpSession s = req.getSession(false);
+                String user = s == null ? null : (String) s.getAttribute("user");
+                if (user != null) {
+                    SessionRegistry registry = (SessionRegistry) getServletContext().getAttribute(SessionRegistry.ATTRIBUTE);
+                    int ended = registry.invalidateAll(user);
+                    log("logged " + user + " out of " + ended + " sessions");
                 }
             }
             case "/cart" -> {

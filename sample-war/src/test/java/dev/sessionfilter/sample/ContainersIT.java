@@ -246,6 +246,36 @@ class ContainersIT {
     }
 
     /**
+     * "Log out all my sessions" (the session registry): one user logged in from two browsers, on WildFly and
+     * Tomcat; the button pressed in one ends both, on every instance; another user stays logged in.
+     */
+    @Test
+    void logOutEverywhere_endsTheUsersSessionInTheOtherBrowserToo() {
+        clearRateLimits();
+        ContainerProcess a = c("wildfly");
+        ContainerProcess b = c("tomcat11");
+        Browser laptop = new Browser();
+        Browser phone = new Browser();
+        Browser other = new Browser();
+        assertEquals(302, laptop.post(a.url("/login"), "user=yan").status());
+        assertEquals(302, phone.post(b.url("/login"), "user=yan").status());
+        assertEquals(302, other.post(b.url("/login"), "user=ida").status());
+        assertEquals(302, phone.post(a.url("/cart"), "item=tea").status());
+        assertTrue(phone.get(a.url("/")).body().contains("<b id=\"user\">yan</b>"));
+        String page = laptop.get(b.url("/")).body();
+        assertTrue(page.contains("id=\"logout-everywhere\""), page);
+
+        assertEquals(302, laptop.post(b.url("/logout-everywhere"), "").status());
+        for (ContainerProcess c : CONTAINERS.values()) {
+            for (Browser br : List.of(laptop, phone)) {
+                String p = br.get(c.url("/")).body();
+                assertTrue(p.contains("Log in") && !p.contains("tea"), c + ": " + p);
+            }
+            assertTrue(other.get(c.url("/")).body().contains("<b id=\"user\">ida</b>"), c + " keeps ida logged in");
+        }
+    }
+
+    /**
      * A WAR with a bad setting must fail its deployment on every container, with a message naming the
      * setting, the value and what is expected. (Undertow starts filters at their first request: without
      * sessionfilter's deployment-time check, WildFly would deploy it and answer 500.)
