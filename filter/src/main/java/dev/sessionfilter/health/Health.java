@@ -1,6 +1,7 @@
 package dev.sessionfilter.health;
 
 import dev.sessionfilter.config.SessionConfig;
+import dev.sessionfilter.session.ExpirySweeper;
 import dev.sessionfilter.session.SessionEngine;
 import dev.sessionfilter.store.LatencyHistogram;
 import dev.sessionfilter.store.PoolFigures;
@@ -121,6 +122,10 @@ public final class Health {
                 data.put("sessionsCommitted", counts.committed());
                 data.put("sessionsRefused", counts.unavailable());
                 data.put("valuesRefused", counts.valuesRefused());
+                ExpirySweeper.Counters expiry = engine.expiryCounters();
+                if (expiry != null) {
+                    data.put("sessionsExpired", expiry.notified());
+                }
                 if (engine.store() instanceof ResilientSessionBackend r) {
                     data.put("redisOutages", r.outages());
                     data.put("pendingWriteBacks", r.pendingWriteBacks());
@@ -207,6 +212,14 @@ public final class Health {
             p.metric("sessionfilter_session_values_refused_total", "counter",
                     "Attribute values refused: over a size limit or of a type that may not be stored.")
                     .sample("", counts.valuesRefused());
+            ExpirySweeper.Counters expiry = engine.expiryCounters();
+            if (expiry != null) {
+                p.metric("sessionfilter_sessions_expired_total", "counter",
+                        "Expired sessions whose sessionDestroyed this instance fired.").sample("", expiry.notified());
+                p.metric("sessionfilter_sessions_expired_unnotified_total", "counter",
+                        "Expired sessions whose data was gone when claimed (retention passed, evicted): no events.")
+                        .sample("", expiry.lost());
+            }
             if (engine.store() instanceof ResilientSessionBackend r) {
                 p.metric("sessionfilter_redis_outages_total", "counter", "Redis outages the session store went through.")
                         .sample("", r.outages());

@@ -50,6 +50,7 @@ public final class ExpirySweeper implements AutoCloseable {
         this.intervalMillis = Math.max(200, within.toMillis() / 4);
         this.leaseMillis = lease(within);
         this.executor = Executors.newSingleThreadScheduledExecutor(threads);
+        engine.sweeper(this);
     }
 
     /** How long a claim is held before another instance may take it over: 6 x notifyWithin. */

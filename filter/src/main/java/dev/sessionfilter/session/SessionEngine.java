@@ -175,6 +175,18 @@ public final class SessionEngine {
     public record Counters(long loaded, long committed, long valuesRefused, long unavailable) {
     }
 
+    private volatile ExpirySweeper sweeper;
+
+    void sweeper(ExpirySweeper s) {
+        this.sweeper = s;
+    }
+
+    /** The expiry sweeper's counters, or null before it started. */
+    public ExpirySweeper.Counters expiryCounters() {
+        ExpirySweeper s = sweeper;
+        return s == null ? null : s.counters();
+    }
+
     public Counters counters() {
         return new Counters(loaded.get(), committed.get(), refused.get(), unavailableAnswers.get());
     }

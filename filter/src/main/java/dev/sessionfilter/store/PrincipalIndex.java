@@ -20,6 +20,8 @@ import java.util.List;
 public final class PrincipalIndex {
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
     private final List<byte[]> secrets;
+    /** The primary's MAC, per thread: computed on every commit of a request with a remote user. */
+    private final ThreadLocal<Mac> primary;
 
     /** @param secrets one per keyset key, the primary's first */
     public PrincipalIndex(List<byte[]> secrets) {
@@ -27,6 +29,7 @@ public final class PrincipalIndex {
             throw new IllegalArgumentException("no secrets");
         }
         this.secrets = List.copyOf(secrets);
+        this.primary = ThreadLocal.withInitial(() -> mac(this.secrets.get(0)));
     }
 
     /** The index key of a principal name. */
@@ -36,7 +39,7 @@ public final class PrincipalIndex {
 
     /** The name the primary key gives a principal: the one written. */
     public String name(String principal) {
-        return name(secrets.get(0), principal);
+        return encode(primary.get().doFinal(principal.getBytes(StandardCharsets.UTF_8)));
     }
 
     /** Every name the keyset's keys give a principal, the written one first: the ones looked up. */
@@ -52,11 +55,18 @@ public final class PrincipalIndex {
     }
 
     private static String name(byte[] secret, String principal) {
+        return encode(mac(secret).doFinal(principal.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static String encode(byte[] hmac) {
+        return B64.encodeToString(Arrays.copyOf(hmac, 16));
+    }
+
+    private static Mac mac(byte[] secret) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(secret, "HmacSHA256"));
-            byte[] h = mac.doFinal(principal.getBytes(StandardCharsets.UTF_8));
-            return B64.encodeToString(Arrays.copyOf(h, 16));
+            return mac;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }

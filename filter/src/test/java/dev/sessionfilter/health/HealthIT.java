@@ -133,6 +133,7 @@ class HealthIT {
             assertEquals(3.0, samples.get("sessionfilter_sessions_committed_total"));
             assertEquals(2.0, samples.get("sessionfilter_ratelimit_refused_total{filter=\"limit\"}"));
             assertEquals(3.0, samples.get("sessionfilter_session_keys"));
+            assertEquals(0.0, samples.get("sessionfilter_sessions_expired_total"), "none expired yet: " + m.body());
             double count = samples.get("sessionfilter_redis_command_duration_seconds_count");
             // 3 creating commits, 4 rate-limit scripts, PINGs: every command is timed
             assertTrue(count >= 7, m.body());
