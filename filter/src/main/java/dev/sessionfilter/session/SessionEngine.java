@@ -254,7 +254,9 @@ public final class SessionEngine {
             store.expiresAt(key, deadline);
             loaded.incrementAndGet();
         }
-        return new RedisHttpSession(this, key, false, created, maxInactive, lastAccess, fields, now);
+        // An expiring session was last accessed when it was stored last, not now.
+        return new RedisHttpSession(this, key, false, created, maxInactive, lastAccess, fields,
+                pastDeadline ? lastAccess : now);
     }
 
     /** The sooner of the idle and the absolute deadline; Long.MAX_VALUE when neither applies. */

@@ -112,6 +112,9 @@ class ExpiryIT {
             assertEquals(1, e.getValue().size(), "exactly once across instances: " + e.getValue());
             ExpiryRecorder.Event ev = e.getValue().get(0);
             assertTrue(ev.user() instanceof String u && u.startsWith("u"), "attribute readable in the listener: " + ev);
+            long sinceLastRequest = sessions.get(e.getKey()) - ev.lastAccessed();
+            assertTrue(sinceLastRequest >= 0 && sinceLastRequest < 1_000,
+                    "getLastAccessedTime is the last request's, not the sweep's: " + sinceLastRequest + " ms");
             long delay = ev.at() - (sessions.get(e.getKey()) + idleMillis);
             assertTrue(delay >= -150, "not before the deadline: " + delay + " ms");
             assertTrue(delay <= boundMillis, "within the bound: " + delay + " ms");

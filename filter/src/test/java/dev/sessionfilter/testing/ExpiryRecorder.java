@@ -13,7 +13,7 @@ import java.util.concurrent.CountDownLatch;
  * listener, as if that instance died mid-notification.
  */
 public final class ExpiryRecorder implements HttpSessionListener {
-    public record Event(String id, String instance, Object user, long at) {
+    public record Event(String id, String instance, Object user, long at, long lastAccessed) {
     }
 
     public static final List<Event> EVENTS = new CopyOnWriteArrayList<>();
@@ -50,6 +50,7 @@ public final class ExpiryRecorder implements HttpSessionListener {
             }
             return; // never completed: not recorded
         }
-        EVENTS.add(new Event(se.getSession().getId(), instance, user, System.currentTimeMillis()));
+        EVENTS.add(new Event(se.getSession().getId(), instance, user, System.currentTimeMillis(),
+                se.getSession().getLastAccessedTime()));
     }
 }
