@@ -39,6 +39,11 @@ public final class ClientHash {
         }
     }
 
+    /** Keyed by a secret the caller derived (e.g. the registry's principal index names). */
+    public static ClientHash keyedWith(byte[] secret) {
+        return new ClientHash(secret.clone());
+    }
+
     public boolean keyed() {
         return secret != null;
     }

@@ -349,13 +349,13 @@ final class RedisHttpSession implements HttpSession {
 
     /**
      * sessionDestroyed while the attributes are still readable, then the session is invalid and each value
-     * is unbound (binding and attribute listeners), as the container does for an invalidation.
+     * is unbound (binding and attribute listeners), as the container does for an invalidation. The caller
+     * has opened every stored attribute; a destroyed listener's own setAttribute lands in {@code attrs}.
      */
     private void end() {
         engine.listeners.destroyed(this);
         List<Map.Entry<String, Object>> unbound = new ArrayList<>();
         synchronized (this) {
-            materializeAll(); // a destroyed listener may have set attributes
             for (Attr a : new ArrayList<>(attrs.values())) {
                 if (needsOldValue(a)) {
                     Object v = value(a);
@@ -457,7 +457,7 @@ final class RedisHttpSession implements HttpSession {
                 set.put(SessionKey.PRINCIPAL_NAME, engine.sealPrincipalName(key, principalName));
                 // Indexed before the session names it: a crash in between leaves an entry that lookups
                 // check against the session and drop, never a session its principal cannot find.
-                indexed = engine.index(principal, key.hash(), null, creationTime);
+                indexed = engine.index(principal, key.hash(), creationTime);
             } else {
                 remove.add(SessionKey.PRINCIPAL);
                 remove.add(SessionKey.PRINCIPAL_NAME);

@@ -233,15 +233,12 @@ public final class SessionEngine {
         int maxInactive = m.getInt();
         String id = new String(meta, 13, 43, StandardCharsets.US_ASCII);
         if (key.id() == null) {
-            SessionKey full = key.withId(id);
-            if (full == null) {
-                warnOnce("unreadable", key, "a stored session names an id that is not its own; treating it as absent");
+            // Known by its hash only (an index entry): the sealed id gives the full key. The metadata opened
+            // under this hash's associated data, so the id is the one the hash was made from.
+            key = key.withId(id);
+            if (key == null) {
                 return null;
             }
-            key = full;
-        } else if (!key.id().equals(id)) {
-            warnOnce("unreadable", key, "a stored session names an id that is not its own; treating it as absent");
-            return null;
         }
         byte[] la = open(key, SessionKey.LAST_ACCESS, fields.get(SessionKey.LAST_ACCESS));
         long lastAccess = la != null && la.length == 9 && la[0] == FORMAT ? ByteBuffer.wrap(la, 1, 8).getLong() : created;
@@ -305,13 +302,13 @@ public final class SessionEngine {
     }
 
     /**
-     * Adds a session to its principal's index (dropping {@code replaced}); false when Redis could not be
-     * reached (the session is then not findable by its principal until the next change, logged).
+     * Adds a session to its principal's index; false when Redis could not be reached (the session is then
+     * not findable by its principal until the next change, logged).
      */
-    boolean index(String principal, String member, String replaced, long created) {
+    boolean index(String principal, String member, long created) {
         long absolute = config.absoluteTimeout().toMillis();
         try {
-            store.indexPrincipal(config.namespace(), principal, member, replaced, absolute > 0 ? created + absolute : 0);
+            store.indexPrincipal(config.namespace(), principal, member, null, absolute > 0 ? created + absolute : 0);
             return true;
         } catch (RedisUnavailableException e) {
             warnOnce("index", SessionKey.ofHash(config.namespace(), member), "could not add a session to its "

@@ -85,8 +85,8 @@ final class LocalCopies {
         }
         if (e.expiresAt <= clock.millis()) {
             Pending p = pending.get(k);
-            if (p != null && p.created && !p.deleted) {
-                return null; // born here during the outage: kept for its expiry notification
+            if (p != null && p.bornHere()) {
+                return null; // kept for its expiry notification
             }
             drop(k);
             pending.remove(k); // dead anyway: nothing to write back
@@ -110,7 +110,7 @@ final class LocalCopies {
             for (Iterator<Pending> it = pending.values().iterator(); it.hasNext(); ) {
                 Pending p = it.next();
                 Entry e = entries.get(p.key.toString());
-                if (p.created && !p.deleted && e != null && e.expiresAt <= now) {
+                if (p.bornHere() && e != null && e.expiresAt <= now) {
                     out.add(new SessionBackend.LocallyExpired(p.key, new HashMap<>(e.fields)));
                     drop(p.key.toString());
                     it.remove();
@@ -220,8 +220,8 @@ final class LocalCopies {
                 Pending p = it.next();
                 Entry e = entries.get(p.key.toString());
                 if (!p.deleted && (e == null || e.expiresAt <= now)) {
-                    if (p.created && e != null) {
-                        continue; // born and died here: left for its local expiry notification
+                    if (p.bornHere() && e != null) {
+                        continue; // left for its local expiry notification
                     }
                     it.remove(); // evicted or dead: there is nothing (left) to write back
                     continue;
@@ -337,6 +337,11 @@ final class LocalCopies {
         Pending(SessionKey key, boolean created) {
             this.key = key;
             this.created = created;
+        }
+
+        /** Created here during the outage and not deleted: Redis never saw it, so its expiry is ours to notify. */
+        boolean bornHere() {
+            return created && !deleted;
         }
     }
 

@@ -1,12 +1,9 @@
 package dev.sessionfilter.store;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
+import dev.sessionfilter.ratelimit.ClientHash;
+
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
 
 /**
@@ -18,18 +15,14 @@ import java.util.List;
  * cannot test a guessed user name.
  */
 public final class PrincipalIndex {
-    private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
-    private final List<byte[]> secrets;
-    /** The primary's MAC, per thread: computed on every commit of a request with a remote user. */
-    private final ThreadLocal<Mac> primary;
+    private final List<ClientHash> hashes;
 
     /** @param secrets one per keyset key, the primary's first */
     public PrincipalIndex(List<byte[]> secrets) {
         if (secrets.isEmpty()) {
             throw new IllegalArgumentException("no secrets");
         }
-        this.secrets = List.copyOf(secrets);
-        this.primary = ThreadLocal.withInitial(() -> mac(this.secrets.get(0)));
+        this.hashes = secrets.stream().map(ClientHash::keyedWith).toList();
     }
 
     /** The index key of a principal name. */
@@ -39,36 +32,18 @@ public final class PrincipalIndex {
 
     /** The name the primary key gives a principal: the one written. */
     public String name(String principal) {
-        return encode(primary.get().doFinal(principal.getBytes(StandardCharsets.UTF_8)));
+        return hashes.get(0).of(principal);
     }
 
     /** Every name the keyset's keys give a principal, the written one first: the ones looked up. */
     public List<String> names(String principal) {
-        List<String> out = new ArrayList<>(secrets.size());
-        for (byte[] s : secrets) {
-            String n = name(s, principal);
+        List<String> out = new ArrayList<>(hashes.size());
+        for (ClientHash h : hashes) {
+            String n = h.of(principal);
             if (!out.contains(n)) {
                 out.add(n);
             }
         }
         return out;
-    }
-
-    private static String name(byte[] secret, String principal) {
-        return encode(mac(secret).doFinal(principal.getBytes(StandardCharsets.UTF_8)));
-    }
-
-    private static String encode(byte[] hmac) {
-        return B64.encodeToString(Arrays.copyOf(hmac, 16));
-    }
-
-    private static Mac mac(byte[] secret) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(secret, "HmacSHA256"));
-            return mac;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

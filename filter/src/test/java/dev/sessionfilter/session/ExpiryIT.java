@@ -68,6 +68,11 @@ class ExpiryIT {
         return track(app.start());
     }
 
+    /** Instances A and B of one app (one keyset, one Redis, the same settings). */
+    private EmbeddedTomcat[] twoInstances(String keyset, UnaryOperator<EmbeddedTomcat> redis, String... params) {
+        return new EmbeddedTomcat[] {instance("A", keyset, redis, params), instance("B", keyset, redis, params)};
+    }
+
     private static UnaryOperator<EmbeddedTomcat> standalone(RedisProcess redis) {
         return app -> app.param("sessionfilter.redis.url", redis.url());
     }
@@ -142,8 +147,9 @@ class ExpiryIT {
     void twoInstances_200SessionsIdlingOutTogether_eachNotifiedOnce_withTheDefaultBound() {
         try (RedisProcess redis = RedisServers.standalone()) {
             String keyset = TestApps.newKeyset();
-            EmbeddedTomcat a = instance("A", keyset, standalone(redis), "sessionfilter.timeout", "2s");
-            EmbeddedTomcat b = instance("B", keyset, standalone(redis), "sessionfilter.timeout", "2s");
+            EmbeddedTomcat[] ab = twoInstances(keyset, standalone(redis), "sessionfilter.timeout", "2s");
+            EmbeddedTomcat a = ab[0];
+            EmbeddedTomcat b = ab[1];
             Map<String, Long> sessions = createSessions(200, a, b);
             await(() -> ExpiryRecorder.EVENTS.size() >= 200, 20_000, "200 expiry events");
             sleep(1_500); // a duplicate would show now
@@ -161,10 +167,10 @@ class ExpiryIT {
     void cluster_200Sessions_instanceThatCreatedThemStopped_theOtherNotifiesEachOnce() throws Exception {
         try (RedisServers.Cluster cluster = new RedisServers.Cluster()) {
             String keyset = TestApps.newKeyset();
-            EmbeddedTomcat a = instance("A", keyset, cluster(cluster), "sessionfilter.timeout", "2s",
+            EmbeddedTomcat[] ab = twoInstances(keyset, cluster(cluster), "sessionfilter.timeout", "2s",
                     "sessionfilter.expiry.notifyWithin", "2s");
-            EmbeddedTomcat b = instance("B", keyset, cluster(cluster), "sessionfilter.timeout", "2s",
-                    "sessionfilter.expiry.notifyWithin", "2s");
+            EmbeddedTomcat a = ab[0];
+            EmbeddedTomcat b = ab[1];
             Map<String, Long> sessions = createSessions(200, a);
             a.close(); // gone before any deadline
             await(() -> ExpiryRecorder.EVENTS.size() >= 200, 20_000, "200 expiry events");
@@ -183,10 +189,10 @@ class ExpiryIT {
     void absoluteTimeout_firesOnce_evenForASessionInUse() {
         try (RedisProcess redis = RedisServers.standalone()) {
             String keyset = TestApps.newKeyset();
-            EmbeddedTomcat a = instance("A", keyset, standalone(redis), "sessionfilter.absoluteTimeout", "3s",
+            EmbeddedTomcat[] ab = twoInstances(keyset, standalone(redis), "sessionfilter.absoluteTimeout", "3s",
                     "sessionfilter.expiry.notifyWithin", "1s");
-            EmbeddedTomcat b = instance("B", keyset, standalone(redis), "sessionfilter.absoluteTimeout", "3s",
-                    "sessionfilter.expiry.notifyWithin", "1s");
+            EmbeddedTomcat a = ab[0];
+            EmbeddedTomcat b = ab[1];
             Browser user = new Browser();
             long start = System.currentTimeMillis();
             user.get(a.url("/ops/set?n=user&v=u1"));
@@ -212,9 +218,8 @@ class ExpiryIT {
     void invalidatedSession_firesOnce_andNotAgainAtItsDeadline() {
         try (RedisProcess redis = RedisServers.standalone()) {
             String keyset = TestApps.newKeyset();
-            EmbeddedTomcat a = instance("A", keyset, standalone(redis), "sessionfilter.timeout", "1s",
-                    "sessionfilter.expiry.notifyWithin", "1s");
-            instance("B", keyset, standalone(redis), "sessionfilter.timeout", "1s", "sessionfilter.expiry.notifyWithin", "1s");
+            EmbeddedTomcat a = twoInstances(keyset, standalone(redis), "sessionfilter.timeout", "1s",
+                    "sessionfilter.expiry.notifyWithin", "1s")[0];
             Browser user = new Browser();
             user.get(a.url("/ops/set?n=user&v=u1"));
             user.get(a.url("/ops/bind?n=seat&v=s1"));
