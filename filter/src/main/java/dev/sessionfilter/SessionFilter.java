@@ -50,8 +50,7 @@ public final class SessionFilter implements Filter {
     public static final String SWEEPER_ATTRIBUTE = "dev.sessionfilter.ExpirySweeper";
 
     private SessionEngine engine;
-    private ExpirySweeper sweeper;
-    private ResilientSessionBackend store;
+    private Running running;
     private ServletContext context;
     private List<String> exclude = List.of();
 
@@ -110,6 +109,78 @@ public final class SessionFilter implements Filter {
     @Override
     public void init(FilterConfig filterConfig) throws ServletException {
         context = filterConfig.getServletContext();
+        running = acquire(context, filterConfig);
+        engine = running.engine;
+        exclude = engine.config().exclude();
+    }
+
+    /**
+     * The application's one session engine with its store, pool share and sweeper: started by whichever
+     * comes first, this filter's init() or the CDI integration (which may run before any filter does, as
+     * WildFly initializes filters at their first request), stopped when the last of them releases it.
+     */
+    private static final class Running {
+        final SessionEngine engine;
+        final ExpirySweeper sweeper;
+        final ResilientSessionBackend store;
+        int users;
+
+        Running(SessionEngine engine, ExpirySweeper sweeper, ResilientSessionBackend store) {
+            this.engine = engine;
+            this.sweeper = sweeper;
+            this.store = store;
+        }
+    }
+
+    private static final String RUNNING_ATTRIBUTE = Running.class.getName();
+
+    private static Running acquire(ServletContext context, FilterConfig filterConfig) throws ServletException {
+        synchronized (context) {
+            Running r = (Running) context.getAttribute(RUNNING_ATTRIBUTE);
+            if (r == null) {
+                r = start(context, filterConfig);
+                context.setAttribute(RUNNING_ATTRIBUTE, r);
+            }
+            r.users++;
+            return r;
+        }
+    }
+
+    private static void release(ServletContext context) {
+        synchronized (context) {
+            Running r = (Running) context.getAttribute(RUNNING_ATTRIBUTE);
+            if (r == null || --r.users > 0) {
+                return;
+            }
+            context.removeAttribute(RUNNING_ATTRIBUTE);
+            r.sweeper.close();
+            context.removeAttribute(SWEEPER_ATTRIBUTE);
+            context.removeAttribute(SessionRegistry.ATTRIBUTE);
+            r.store.close();
+            RedisConnections.release(context);
+            context.removeAttribute(ENGINE_ATTRIBUTE);
+        }
+    }
+
+    /**
+     * Internal, for sessionfilter-ee: the application's session engine, started now from the SessionFilter
+     * its deployment declares if that filter's init() has not run yet; null when it declares none. Each
+     * call is paired with one {@link #releaseEngine}.
+     */
+    public static SessionEngine acquireEngine(ServletContext context) throws ServletException {
+        for (jakarta.servlet.FilterRegistration f : context.getFilterRegistrations().values()) {
+            if (SessionFilter.class.getName().equals(f.getClassName())) {
+                return acquire(context, StartupCheck.declared(f, context)).engine;
+            }
+        }
+        return null;
+    }
+
+    public static void releaseEngine(ServletContext context) {
+        release(context);
+    }
+
+    private static Running start(ServletContext context, FilterConfig filterConfig) throws ServletException {
         Prepared p = prepare(filterConfig);
         SessionConfig config = p.config();
         RedisConfig redis = p.redis();
@@ -131,17 +202,17 @@ public final class SessionFilter implements Filter {
             LOG.log(Level.WARNING, config.namespace() + " - Redis not reachable at start (" + e.getMessage()
                     + "); starting anyway");
         }
-        store = new ResilientSessionBackend(config.namespace(), api,
+        ResilientSessionBackend store = new ResilientSessionBackend(config.namespace(), api,
                 config.failureMode() == SessionConfig.FailureMode.MEMORY, config.retention().toMillis());
-        engine = new SessionEngine(config, store, p.sealer(), context.getClassLoader(), context, p.listeners(),
-                System::currentTimeMillis, p.principals());
+        SessionEngine engine = new SessionEngine(config, store, p.sealer(), context.getClassLoader(), context,
+                p.listeners(), System::currentTimeMillis, p.principals());
         store.writeTimes(engine::writtenAt);
-        exclude = config.exclude();
-        sweeper = new ExpirySweeper(engine, threads(config.namespace()));
+        ExpirySweeper sweeper = new ExpirySweeper(engine, threads(config.namespace()));
         sweeper.start();
         context.setAttribute(ENGINE_ATTRIBUTE, engine);
         context.setAttribute(SWEEPER_ATTRIBUTE, sweeper);
         context.setAttribute(SessionRegistry.ATTRIBUTE, new Registry(engine));
+        return new Running(engine, sweeper, store);
     }
 
     /**
@@ -211,15 +282,9 @@ public final class SessionFilter implements Filter {
 
     @Override
     public void destroy() {
-        if (sweeper != null) {
-            sweeper.close();
-            context.removeAttribute(SWEEPER_ATTRIBUTE);
-            context.removeAttribute(SessionRegistry.ATTRIBUTE);
-        }
-        if (store != null) {
-            store.close();
-            RedisConnections.release(context);
-            context.removeAttribute(ENGINE_ATTRIBUTE);
+        if (running != null) {
+            running = null;
+            release(context);
         }
     }
 }

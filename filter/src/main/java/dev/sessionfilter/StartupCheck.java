@@ -39,6 +39,10 @@ public final class StartupCheck implements ServletContainerInitializer {
         }
     }
 
+    static Declared declared(Registration registration, ServletContext context) {
+        return new Declared(registration, context);
+    }
+
     /** A component as web.xml declares it, seen the way its init() will see it. */
     private record Declared(Registration registration, ServletContext context) implements FilterConfig, ServletConfig {
         @Override

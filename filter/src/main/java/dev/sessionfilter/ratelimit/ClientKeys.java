@@ -55,6 +55,11 @@ public final class ClientKeys {
         };
     }
 
+    /** The same proxies and forwarding header with another strategy ({@code ip}, ...); null when malformed. */
+    public ClientKeys withStrategy(String spec) {
+        return parse(spec, trusted, forwarding);
+    }
+
     /** The key of the request's client, prefixed by its kind (so an IP never equals a user name). */
     public String keyOf(HttpServletRequest req) {
         switch (strategy) {

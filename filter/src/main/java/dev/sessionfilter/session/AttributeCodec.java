@@ -118,7 +118,8 @@ final class AttributeCodec {
     private final JsonGeneratorFactory generators;
     private final JsonReaderFactory readers;
     private final YassonJsonb jsonb;
-    private final List<String> allowExact = new ArrayList<>();
+    // Copy-on-write: the CDI integration adds its beans' state classes at start.
+    private final List<String> allowExact = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<String> allowPrefixes = new ArrayList<>();
     private final ClassLoader loader;
     /** Per allowed class: null when its values round-trip through JSON-B, else why they do not. */
@@ -148,6 +149,13 @@ final class AttributeCodec {
 
         NotAllowed(String message) {
             super(message);
+        }
+    }
+
+    /** Allows exactly this class (not its package), as if it were listed in the setting. */
+    void allow(String className) {
+        if (!allowExact.contains(className)) {
+            allowExact.add(className);
         }
     }
 

@@ -8,8 +8,8 @@ import jakarta.servlet.http.HttpSessionIdListener;
 import jakarta.servlet.http.HttpSessionListener;
 
 import java.lang.System.Logger.Level;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The session listeners of {@code sessionfilter.listeners} (and any registered programmatically, e.g. by the
@@ -17,12 +17,17 @@ import java.util.List;
  */
 public final class Listeners {
     private static final System.Logger LOG = System.getLogger("dev.sessionfilter.session");
-    private final List<HttpSessionListener> session = new ArrayList<>();
-    private final List<HttpSessionAttributeListener> attribute = new ArrayList<>();
-    private final List<HttpSessionIdListener> id = new ArrayList<>();
+    // Copy-on-write: the CDI integration registers while requests may already run.
+    private final List<HttpSessionListener> session = new CopyOnWriteArrayList<>();
+    private final List<HttpSessionAttributeListener> attribute = new CopyOnWriteArrayList<>();
+    private final List<HttpSessionIdListener> id = new CopyOnWriteArrayList<>();
+    private final List<SessionEvents> events = new CopyOnWriteArrayList<>();
 
-    /** Adds a listener implementing any of the three session listener interfaces. */
+    /** Adds a listener implementing any of the three session listener interfaces, or {@link SessionEvents}. */
     public synchronized void add(Object listener) {
+        if (listener instanceof SessionEvents l) {
+            events.add(l);
+        }
         if (listener instanceof HttpSessionListener l) {
             session.add(l);
         }
@@ -38,18 +43,32 @@ public final class Listeners {
         return !attribute.isEmpty();
     }
 
+    public synchronized void remove(Object listener) {
+        session.remove(listener);
+        attribute.remove(listener);
+        id.remove(listener);
+        events.remove(listener);
+    }
+
     void created(HttpSession s) {
         HttpSessionEvent e = new HttpSessionEvent(s);
         for (HttpSessionListener l : session) {
             run(() -> l.sessionCreated(e));
         }
+        for (SessionEvents l : events) {
+            run(() -> l.created(s));
+        }
     }
 
-    void destroyed(HttpSession s) {
+    /** Servlet listeners in reverse order of declaration (as the container does), then the CDI integration. */
+    void destroyed(HttpSession s, boolean expired) {
         HttpSessionEvent e = new HttpSessionEvent(s);
         for (int i = session.size() - 1; i >= 0; i--) {
             HttpSessionListener l = session.get(i);
             run(() -> l.sessionDestroyed(e));
+        }
+        for (SessionEvents l : events) {
+            run(() -> l.destroyed(s, expired));
         }
     }
 
@@ -58,6 +77,15 @@ public final class Listeners {
         for (HttpSessionIdListener l : id) {
             run(() -> l.sessionIdChanged(e, oldId));
         }
+        for (SessionEvents l : events) {
+            run(() -> l.idChanged(s, oldId));
+        }
+    }
+
+    private void changed(HttpSession s, String name, SessionEvents.Change change) {
+        for (SessionEvents l : events) {
+            run(() -> l.attributeChanged(s, name, change));
+        }
     }
 
     void added(HttpSession s, String name, Object value) {
@@ -65,6 +93,7 @@ public final class Listeners {
         for (HttpSessionAttributeListener l : attribute) {
             run(() -> l.attributeAdded(e));
         }
+        changed(s, name, SessionEvents.Change.ADDED);
     }
 
     void replaced(HttpSession s, String name, Object oldValue) {
@@ -72,6 +101,7 @@ public final class Listeners {
         for (HttpSessionAttributeListener l : attribute) {
             run(() -> l.attributeReplaced(e));
         }
+        changed(s, name, SessionEvents.Change.REPLACED);
     }
 
     void removed(HttpSession s, String name, Object value) {
@@ -79,6 +109,7 @@ public final class Listeners {
         for (HttpSessionAttributeListener l : attribute) {
             run(() -> l.attributeRemoved(e));
         }
+        changed(s, name, SessionEvents.Change.REMOVED);
     }
 
     static void run(Runnable r) {

@@ -312,7 +312,7 @@ final class RedisHttpSession implements HttpSession {
             }
             return false;
         }
-        end();
+        end(false);
         if (onInvalidate != null) {
             onInvalidate.run();
         }
@@ -344,7 +344,7 @@ final class RedisHttpSession implements HttpSession {
             invalidating = true;
             materializeAll();
         }
-        end();
+        end(true);
     }
 
     /**
@@ -352,8 +352,8 @@ final class RedisHttpSession implements HttpSession {
      * is unbound (binding and attribute listeners), as the container does for an invalidation. The caller
      * has opened every stored attribute; a destroyed listener's own setAttribute lands in {@code attrs}.
      */
-    private void end() {
-        engine.listeners.destroyed(this);
+    private void end(boolean expired) {
+        engine.listeners.destroyed(this, expired);
         List<Map.Entry<String, Object>> unbound = new ArrayList<>();
         synchronized (this) {
             for (Attr a : new ArrayList<>(attrs.values())) {

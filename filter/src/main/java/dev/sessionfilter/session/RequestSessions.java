@@ -28,8 +28,10 @@ import java.util.List;
  * use (a request that never asks costs no Redis command) and committed when the outermost dispatch ends,
  * when async work completes, or just before the response is committed, whichever comes first.
  */
-final class RequestSessions {
+final class RequestSessions implements ServedRequest {
     static final String ATTRIBUTE = RequestSessions.class.getName();
+    /** The request whose filter chain runs on this thread, for {@link ServedRequest#current()}. */
+    static final ThreadLocal<RequestSessions> SERVING = new ThreadLocal<>();
     /** Cookie values we even look up: 43 base64url characters; at most this many candidates per request. */
     private static final int MAX_CANDIDATES = 3;
 
@@ -43,6 +45,7 @@ final class RequestSessions {
     private RedisHttpSession current;
     private boolean asyncListening;
     private String[] pendingCookie;
+    private java.util.Map<Object, Runnable> beforeCommit;
 
     RequestSessions(SessionEngine engine, HttpServletRequest request, HttpServletResponse response) {
         this.engine = engine;
@@ -165,8 +168,32 @@ final class RequestSessions {
         return requestedId;
     }
 
+    @Override
+    public HttpSession session(boolean create) {
+        return getSession(create);
+    }
+
+    @Override
+    public HttpServletRequest request() {
+        return new Request(request);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public synchronized <T extends Runnable> T beforeCommit(Object owner, java.util.function.Supplier<T> hook) {
+        if (beforeCommit == null) {
+            beforeCommit = new java.util.LinkedHashMap<>();
+        }
+        return (T) beforeCommit.computeIfAbsent(owner, o -> hook.get());
+    }
+
     /** Writes the session's changes; called once the request (or its async work) is done. */
     synchronized void commit() {
+        if (beforeCommit != null) {
+            for (Runnable hook : beforeCommit.values()) {
+                Listeners.run(hook);
+            }
+        }
         RedisHttpSession s = current;
         flushCookie();
         if (s != null && s.isValid()) {

@@ -81,7 +81,13 @@ public final class SessionEngine {
         if (state != null && state.wraps(request)) {
             // A forward or include inside our own dispatch, or an async dispatch of our wrapped request: the
             // container kept our wrappers in place.
-            chain.doFilter(request, response);
+            RequestSessions outer = RequestSessions.SERVING.get();
+            RequestSessions.SERVING.set(state);
+            try {
+                chain.doFilter(request, response);
+            } finally {
+                serving(outer);
+            }
             if (request.getDispatcherType() == DispatcherType.ASYNC && !request.isAsyncStarted()) {
                 // The async dispatch's target is done: the container completes the response next.
                 try {
@@ -102,6 +108,8 @@ public final class SessionEngine {
         HttpServletRequest wrappedRequest = state.wrap(request);
         state.depth++;
         boolean failed = true;
+        RequestSessions outer = RequestSessions.SERVING.get();
+        RequestSessions.SERVING.set(state);
         try {
             chain.doFilter(wrappedRequest, wrappedResponse);
             failed = false;
@@ -110,6 +118,7 @@ public final class SessionEngine {
                 throw e;
             }
         } finally {
+            serving(outer);
             state.depth--;
             if (state.depth == 0) {
                 if (request.isAsyncStarted()) {
@@ -124,6 +133,14 @@ public final class SessionEngine {
                     }
                 }
             }
+        }
+    }
+
+    private static void serving(RequestSessions outer) {
+        if (outer == null) {
+            RequestSessions.SERVING.remove();
+        } else {
+            RequestSessions.SERVING.set(outer);
         }
     }
 
@@ -154,6 +171,19 @@ public final class SessionEngine {
 
     long now() {
         return clock.millis();
+    }
+
+    /**
+     * Internal, for sessionfilter-ee: lets values of exactly this class be stored, as
+     * {@code sessionfilter.serialization.allow} would (the declared state types of session-scoped beans).
+     */
+    public void allowValueClass(String className) {
+        codec.allow(className);
+    }
+
+    /** Internal, for sessionfilter-ee: where session events are registered. */
+    public Listeners listeners() {
+        return listeners;
     }
 
     public SessionConfig config() {

@@ -1,0 +1,247 @@
+package dev.sessionfilter.cdi.internal;
+
+import dev.sessionfilter.cdi.KeepInContainerSession;
+import dev.sessionfilter.cdi.RateLimited;
+import dev.sessionfilter.cdi.SessionEvent;
+import dev.sessionfilter.ratelimit.ClientKeys;
+import dev.sessionfilter.ratelimit.Limit;
+import dev.sessionfilter.session.SessionEngine;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.BeforeDestroyed;
+import jakarta.enterprise.context.Initialized;
+import jakarta.enterprise.context.SessionScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.spi.AfterBeanDiscovery;
+import jakarta.enterprise.inject.spi.AfterDeploymentValidation;
+import jakarta.enterprise.inject.spi.Annotated;
+import jakarta.enterprise.inject.spi.AnnotatedMethod;
+import jakarta.enterprise.inject.spi.AnnotatedType;
+import jakarta.enterprise.inject.spi.Bean;
+import jakarta.enterprise.inject.spi.BeanManager;
+import jakarta.enterprise.inject.spi.BeforeBeanDiscovery;
+import jakarta.enterprise.inject.spi.DefinitionException;
+import jakarta.enterprise.inject.spi.DeploymentException;
+import jakarta.enterprise.inject.spi.Extension;
+import jakarta.enterprise.inject.spi.InjectionTarget;
+import jakarta.enterprise.inject.spi.ProcessBeanAttributes;
+import jakarta.enterprise.inject.spi.ProcessInjectionTarget;
+import jakarta.enterprise.inject.spi.ProcessManagedBean;
+import jakarta.enterprise.inject.spi.ProcessObserverMethod;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletException;
+
+import java.lang.System.Logger.Level;
+import java.lang.reflect.Method;
+import java.lang.reflect.Type;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArraySet;
+
+/**
+ * The CDI side of sessionfilter, found through {@code META-INF/services}: registers the injectable beans and
+ * the {@code @RateLimited} interceptor (whatever the application's discovery mode), moves
+ * {@code @SessionScoped} beans to the Redis-backed {@link RedisSessionScoped}, checks settings, limit strings
+ * and bean state at deployment, and bridges session events once the servlet context starts.
+ */
+public final class SessionFilterExtension implements Extension {
+    private static final System.Logger LOG = System.getLogger("dev.sessionfilter.cdi");
+
+    /** A {@code @RateLimited} method, parsed at deployment. */
+    record Rule(String scope, List<Limit> limits, String key) {
+    }
+
+    private final Map<Class<?>, InjectionTarget<?>> targets = new HashMap<>();
+    private final Set<Class<?>> moved = new CopyOnWriteArraySet<>();
+    private final Map<Bean<?>, BeanState> states = new ConcurrentHashMap<>();
+    private final Map<Method, Rule> rules = new ConcurrentHashMap<>();
+    private final Set<Class<?>> syncObserved = new CopyOnWriteArraySet<>();
+    private final Set<Class<?>> asyncObserved = new CopyOnWriteArraySet<>();
+    private final Map<Class<?>, InjectionTarget<?>> beanTargets = new ConcurrentHashMap<>();
+    private volatile BeanManager beanManager;
+    private volatile RedisSessionContext context;
+    private volatile AppRuntime runtime;
+    private EventBridge bridge;
+
+    void beforeBeanDiscovery(@Observes BeforeBeanDiscovery bbd, BeanManager bm) {
+        for (Class<?> c : new Class<?>[] {Beans.Store.class, Beans.Limiter.class, Beans.Health.class,
+                RateLimitInterceptor.class}) {
+            bbd.addAnnotatedType(bm.createAnnotatedType(c), "sessionfilter-" + c.getName());
+        }
+    }
+
+    <T> void injectionTarget(@Observes ProcessInjectionTarget<T> pit) {
+        synchronized (targets) {
+            targets.put(pit.getAnnotatedType().getJavaClass(), pit.getInjectionTarget());
+        }
+    }
+
+    <T> void beanAttributes(@Observes ProcessBeanAttributes<T> pba) {
+        Annotated a = pba.getAnnotated();
+        if (pba.getBeanAttributes().getScope() == SessionScoped.class && a instanceof AnnotatedType<?> t
+                && !t.isAnnotationPresent(KeepInContainerSession.class)) {
+            pba.configureBeanAttributes().scope(RedisSessionScoped.class);
+            moved.add(t.getJavaClass());
+        }
+    }
+
+    <T> void managedBean(@Observes ProcessManagedBean<T> pmb) {
+        AnnotatedType<T> type = pmb.getAnnotatedBeanClass();
+        RateLimited onClass = type.getAnnotation(RateLimited.class);
+        for (AnnotatedMethod<? super T> m : type.getMethods()) {
+            RateLimited rl = m.getAnnotation(RateLimited.class);
+            if (rl == null && onClass != null && m.getJavaMember().getDeclaringClass() == type.getJavaClass()) {
+                rl = onClass;
+            }
+            if (rl != null) {
+                rule(m.getJavaMember(), rl, pmb::addDefinitionError);
+            }
+        }
+        Bean<T> bean = pmb.getBean();
+        if (bean.getScope() == RedisSessionScoped.class) {
+            List<String> problems = new ArrayList<>();
+            BeanState st = BeanState.of(type.getJavaClass(), problems);
+            problems.forEach(p -> pmb.addDefinitionError(new DefinitionException(p)));
+            if (st != null) {
+                states.put(bean, st);
+                synchronized (targets) {
+                    InjectionTarget<?> it = targets.get(type.getJavaClass());
+                    if (it != null) {
+                        beanTargets.put(type.getJavaClass(), it);
+                    }
+                }
+            }
+        }
+    }
+
+    private void rule(Method m, RateLimited rl, java.util.function.Consumer<Throwable> error) {
+        String where = m.getDeclaringClass().getName() + "." + m.getName();
+        List<Limit> limits;
+        try {
+            limits = Limit.parse(rl.value());
+        } catch (IllegalArgumentException e) {
+            error.accept(new DefinitionException("@RateLimited(\"" + rl.value() + "\") on " + where
+                    + " does not parse; expected " + Limit.SYNTAX));
+            return;
+        }
+        if (ClientKeys.parse(rl.key(), List.of()) == null) {
+            error.accept(new DefinitionException("@RateLimited(key = \"" + rl.key() + "\") on " + where
+                    + " is not a key; expected ip, session, principal or header:NAME"));
+            return;
+        }
+        String scope = rl.name().isEmpty() ? m.getDeclaringClass().getSimpleName() + "." + m.getName() : rl.name();
+        rules.put(m, new Rule(scope, limits, rl.key()));
+    }
+
+    <T, X> void observer(@Observes ProcessObserverMethod<T, X> pom) {
+        Type t = pom.getObserverMethod().getObservedType();
+        if (t instanceof Class<?> c && SessionEvent.class.isAssignableFrom(c)) {
+            (pom.getObserverMethod().isAsync() ? asyncObserved : syncObserved).add(c);
+        }
+    }
+
+    void afterBeanDiscovery(@Observes AfterBeanDiscovery abd, BeanManager bm) {
+        beanManager = bm;
+        context = new RedisSessionContext(this);
+        abd.addContext(context);
+        synchronized (targets) {
+            targets.clear();
+        }
+    }
+
+    void afterDeploymentValidation(@Observes AfterDeploymentValidation adv) {
+        String problem = DeployedWebXml.problems(Thread.currentThread().getContextClassLoader());
+        if (problem != null) {
+            adv.addDeploymentProblem(new DeploymentException(problem));
+        }
+        if (!moved.isEmpty()) {
+            LOG.log(Level.INFO, () -> "sessionfilter: @SessionScoped beans kept in the Redis session: "
+                    + moved.stream().map(Class::getName).sorted().toList());
+        }
+    }
+
+    void started(@Observes @Initialized(ApplicationScoped.class) ServletContext servletContext) throws ServletException {
+        AppRuntime r = AppRuntime.start(servletContext);
+        SessionEngine engine = r.engine();
+        if (engine != null) {
+            for (BeanState st : states.values()) {
+                st.valueClasses().forEach(engine::allowValueClass);
+            }
+            bridge = new EventBridge(this);
+            engine.listeners().add(bridge);
+        } else if (!states.isEmpty()) {
+            LOG.log(Level.WARNING, "sessionfilter: no SessionFilter is declared in web.xml, so @SessionScoped beans "
+                    + "cannot be kept in Redis and fail with ContextNotActiveException; declare the filter");
+        }
+        runtime = r;
+    }
+
+    void stopping(@Observes @BeforeDestroyed(ApplicationScoped.class) ServletContext servletContext) {
+        AppRuntime r = runtime;
+        if (r != null) {
+            runtime = null;
+            if (bridge != null && r.engine() != null) {
+                r.engine().listeners().remove(bridge);
+            }
+            r.stop();
+        }
+    }
+
+    // ---- for the beans and the context -------------------------------------------------------------------
+
+    AppRuntime runtime() {
+        AppRuntime r = runtime;
+        if (r == null) {
+            throw new IllegalStateException("sessionfilter: the servlet context has not started (or has stopped)");
+        }
+        return r;
+    }
+
+    BeanManager beanManager() {
+        return beanManager;
+    }
+
+    RedisSessionContext context() {
+        return context;
+    }
+
+    Map<Bean<?>, BeanState> states() {
+        return states;
+    }
+
+    @SuppressWarnings("unchecked")
+    <T> InjectionTarget<T> injectionTarget(Bean<T> bean) {
+        return (InjectionTarget<T>) beanTargets.get(bean.getBeanClass());
+    }
+
+    boolean observed(Class<?> kind, boolean async) {
+        for (Class<?> c : async ? asyncObserved : syncObserved) {
+            if (c.isAssignableFrom(kind)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    Rule rule(Method m) {
+        Rule r = rules.get(m);
+        if (r == null) {
+            // Bound some other way (a stereotype, an annotation added by another extension): parse it now.
+            RateLimited rl = m.getAnnotation(RateLimited.class);
+            if (rl == null) {
+                rl = m.getDeclaringClass().getAnnotation(RateLimited.class);
+            }
+            if (rl == null) {
+                throw new IllegalStateException("sessionfilter: no @RateLimited found on " + m);
+            }
+            rule(m, rl, e -> {
+                throw new IllegalArgumentException(e.getMessage());
+            });
+            r = rules.get(m);
+        }
+        return r;
+    }
+}
