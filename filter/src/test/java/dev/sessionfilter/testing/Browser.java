@@ -43,9 +43,15 @@ public final class Browser {
 
     /** POSTs a urlencoded form, as the pages' forms do. */
     public Response post(String url, String form) {
-        return send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+        return post(url, form, Map.of());
+    }
+
+    public Response post(String url, String form, Map<String, String> headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(form)));
+                .POST(HttpRequest.BodyPublishers.ofString(form));
+        headers.forEach(b::header);
+        return send(b);
     }
 
     /**

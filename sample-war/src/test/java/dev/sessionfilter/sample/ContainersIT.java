@@ -1,6 +1,7 @@
 package dev.sessionfilter.sample;
 
 import dev.sessionfilter.testing.Browser;
+import dev.sessionfilter.testing.ContainerProcess;
 import dev.sessionfilter.testing.RedisProcess;
 import dev.sessionfilter.testing.RedisServers;
 import org.junit.jupiter.api.AfterAll;

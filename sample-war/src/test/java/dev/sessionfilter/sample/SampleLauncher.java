@@ -1,5 +1,6 @@
 package dev.sessionfilter.sample;
 
+import dev.sessionfilter.testing.ContainerProcess;
 import dev.sessionfilter.testing.RedisProcess;
 import dev.sessionfilter.testing.RedisServers;
 

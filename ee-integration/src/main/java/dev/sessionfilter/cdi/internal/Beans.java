@@ -6,23 +6,31 @@ import dev.sessionfilter.cdi.RateLimiter;
 import dev.sessionfilter.cdi.RedisHealth;
 import dev.sessionfilter.cdi.SessionStore;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.spi.BeanManager;
 import jakarta.inject.Inject;
 
 import java.util.List;
 import java.util.Optional;
 
-/** The injectable views; each reaches the application's running components through the extension. */
+/**
+ * The injectable views; each reaches the application's running components through the extension (asked
+ * of the BeanManager: injecting the extension itself would make Weld proxy it).
+ */
 public final class Beans {
     private Beans() {
+    }
+
+    static AppRuntime runtime(BeanManager beanManager) {
+        return beanManager.getExtension(SessionFilterExtension.class).runtime();
     }
 
     @ApplicationScoped
     public static class Store implements SessionStore {
         @Inject
-        SessionFilterExtension extension;
+        BeanManager beanManager;
 
         private SessionRegistry registry() {
-            return extension.runtime().registry();
+            return runtime(beanManager).registry();
         }
 
         @Override
@@ -49,22 +57,22 @@ public final class Beans {
     @ApplicationScoped
     public static class Limiter implements RateLimiter {
         @Inject
-        SessionFilterExtension extension;
+        BeanManager beanManager;
 
         @Override
         public RateLimitResult tryAcquire(String key, String limits) {
-            return extension.runtime().decide("cdi", key, extension.runtime().limits(limits));
+            return runtime(beanManager).decide("cdi", key, runtime(beanManager).limits(limits));
         }
     }
 
     @ApplicationScoped
     public static class Health implements RedisHealth {
         @Inject
-        SessionFilterExtension extension;
+        BeanManager beanManager;
 
         @Override
         public Status check() {
-            return extension.runtime().health();
+            return runtime(beanManager).health();
         }
     }
 }

@@ -7,6 +7,7 @@ import dev.sessionfilter.session.ServedRequest;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ContextNotActiveException;
 import jakarta.enterprise.inject.Instance;
+import jakarta.enterprise.inject.spi.BeanManager;
 import jakarta.inject.Inject;
 import jakarta.interceptor.AroundInvoke;
 import jakarta.interceptor.Interceptor;
@@ -23,15 +24,16 @@ public class RateLimitInterceptor implements Serializable {
     private static final long serialVersionUID = 1L;
 
     @Inject
-    SessionFilterExtension extension;
+    BeanManager beanManager;
 
     @Inject
     Instance<HttpServletRequest> requests;
 
     @AroundInvoke
     public Object limit(InvocationContext ic) throws Exception {
+        SessionFilterExtension extension = beanManager.getExtension(SessionFilterExtension.class);
         SessionFilterExtension.Rule rule = extension.rule(ic.getMethod());
-        String key = keyOf(rule);
+        String key = keyOf(extension, rule);
         RateLimitResult r = extension.runtime().decide(rule.scope(), key, rule.limits());
         if (!r.allowed()) {
             throw new RateLimitExceededException("Rate limit " + r.limits().get(0).name() + " of " + rule.scope()
@@ -40,7 +42,7 @@ public class RateLimitInterceptor implements Serializable {
         return ic.proceed();
     }
 
-    private String keyOf(SessionFilterExtension.Rule rule) {
+    private String keyOf(SessionFilterExtension extension, SessionFilterExtension.Rule rule) {
         ServedRequest served = ServedRequest.current();
         HttpServletRequest req = served != null ? served.request() : null;
         if (req == null) {

@@ -90,7 +90,9 @@ public final class SessionFilterExtension implements Extension {
 
     <T> void managedBean(@Observes ProcessManagedBean<T> pmb) {
         AnnotatedType<T> type = pmb.getAnnotatedBeanClass();
-        RateLimited onClass = type.getAnnotation(RateLimited.class);
+        // An interceptor's own binding (ours: @RateLimited("")) binds nothing to its methods.
+        RateLimited onClass = type.isAnnotationPresent(jakarta.interceptor.Interceptor.class) ? null
+                : type.getAnnotation(RateLimited.class);
         for (AnnotatedMethod<? super T> m : type.getMethods()) {
             RateLimited rl = m.getAnnotation(RateLimited.class);
             if (rl == null && onClass != null && m.getJavaMember().getDeclaringClass() == type.getJavaClass()) {

@@ -1,6 +1,5 @@
-package dev.sessionfilter.sample;
+package dev.sessionfilter.testing;
 
-import dev.sessionfilter.testing.RedisServers;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -182,6 +181,19 @@ public final class ContainerProcess implements AutoCloseable {
 
     public String name() {
         return name;
+    }
+
+    public boolean alive() {
+        return process.isAlive();
+    }
+
+    /** Everything the container printed so far. */
+    public String console() {
+        try {
+            return Files.readString(console);
+        } catch (IOException e) {
+            return "(no console output: " + e + ")";
+        }
     }
 
     /** The last lines the container printed, for failure messages. */

@@ -1,0 +1,281 @@
+package dev.sessionfilter.cdi;
+
+import dev.sessionfilter.testing.Browser;
+import dev.sessionfilter.testing.RedisProcess;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What the CDI integration promises, over real HTTP against two instances of one application (A and B) on
+ * one real Redis; the subclasses run it on WildFly (Arquillian) and on Tomcat with Weld Servlet.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+abstract class CdiScenarios {
+
+    /** The instance's URL for a path of the application. */
+    abstract String url(String instance, String path);
+
+    abstract RedisProcess redis();
+
+    /** Stops serving the application on that instance (the fail-over). */
+    abstract void stop(String instance);
+
+    /** Deploys a broken variant of the application; returns the failure the container reported. */
+    abstract String deployBroken(TestWars.Kind kind);
+
+    /** Refusals are checked through a JAX-RS resource (WildFly) or a servlet calling a CDI bean (Tomcat). */
+    abstract boolean jaxrs();
+
+    static Map<String, String> kv(Browser.Response r) {
+        assertEquals(200, r.status(), () -> "status " + r.status() + ": " + r.body());
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String line : r.body().split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                m.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+        return m;
+    }
+
+    Map<String, String> get(Browser user, String instance, String path) {
+        return kv(user.get(url(instance, path)));
+    }
+
+    /** Every event both instances fired, in order per instance. */
+    List<String> events() {
+        List<String> all = new ArrayList<>();
+        for (String i : List.of("a", "b")) {
+            String e = stats(i).get("events");
+            if (e != null && !e.isEmpty()) {
+                all.addAll(Arrays.asList(e.split("\\|")));
+            }
+        }
+        return all;
+    }
+
+    Map<String, String> stats(String instance) {
+        try {
+            return get(new Browser(), instance, "/probe/stats");
+        } catch (RuntimeException | AssertionError e) {
+            return Map.of(); // a stopped instance
+        }
+    }
+
+    static long count(List<String> list, String item) {
+        return list.stream().filter(item::equals).count();
+    }
+
+    static void await(String what, long millis, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + millis;
+        while (!condition.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    @Test
+    @Order(1)
+    void injectedBeans_work_andShareTheFiltersConnectionPool() {
+        Browser user = new Browser();
+        get(user, "a", "/probe/add?item=warmup"); // the filter's pool has connected
+        get(user, "b", "/probe/add?item=warmup");
+        long before = clients();
+        String key = UUID.randomUUID().toString();
+        Map<String, String> first = get(user, "a", "/probe/inject?key=" + key);
+        assertEquals("true", first.get("found"), "the injected SessionStore finds the request's session: " + first);
+        assertEquals("true", first.get("sameRegistry"), "@Inject SessionRegistry is the same store");
+        assertEquals("true", first.get("allowed"));
+        assertEquals("1", first.get("remaining"), "2 per minute, one used");
+        assertTrue(Long.parseLong(first.get("reset")) > 0 && Long.parseLong(first.get("reset")) <= 60, first.toString());
+        assertEquals("true", first.get("healthUp"));
+        assertEquals("redis", first.get("healthMode"));
+        Map<String, String> second = get(user, "b", "/probe/inject?key=" + key);
+        assertEquals("0", second.get("remaining"), "the limiter counts across instances: " + second);
+        Map<String, String> third = get(user, "a", "/probe/inject?key=" + key);
+        assertEquals("false", third.get("allowed"), "the third call of 2 per minute is refused");
+        assertEquals(2, before, "one pooled connection per instance (maxTotal 1)");
+        assertEquals(before, clients(), "the injected beans opened no connections of their own");
+    }
+
+    private long clients() {
+        try (var j = redis().jedis()) {
+            return Arrays.stream(j.clientList().split("\n")).filter(l -> !l.isBlank() && !l.contains("cmd=client|list"))
+                    .count();
+        }
+    }
+
+    @Test
+    @Order(2)
+    void rateLimited_passesExactlyN_acrossBothInstances_thenRefusesWithRetryAfter() {
+        String client = UUID.randomUUID().toString();
+        Map<String, String> headers = Map.of("X-Client", client);
+        List<Integer> statuses = new ArrayList<>();
+        Browser.Response refused = null;
+        for (int i = 0; i < 6; i++) {
+            String instance = i % 2 == 0 ? "a" : "b";
+            Browser.Response r = jaxrs()
+                    ? new Browser().post(url(instance, "/api/login"), "", headers)
+                    : new Browser().get(url(instance, "/probe/guarded"), headers);
+            statuses.add(r.status());
+            if (r.status() == 429 && refused == null) {
+                refused = r;
+            }
+        }
+        assertEquals(List.of(200, 200, 200, 429, 429, 429), statuses, "3 per minute across A and B");
+        assertNotNull(refused);
+        long retry = Long.parseLong(refused.header("Retry-After"));
+        assertTrue(retry >= 1 && retry <= 60, "Retry-After " + retry);
+        if (jaxrs()) {
+            assertTrue(refused.header("Content-Type").startsWith("application/problem+json"), refused.header("Content-Type"));
+            assertTrue(refused.body().contains("\"status\":429") && refused.body().contains("3 per minute"), refused.body());
+            assertEquals("\"3 per minute\";q=3;w=60", refused.header("RateLimit-Policy"));
+            assertTrue(refused.header("RateLimit").startsWith("\"3 per minute\";r=0;t="), refused.header("RateLimit"));
+        } else {
+            assertTrue(refused.body().contains("result=refused"), refused.body());
+        }
+        // Another client has its own count.
+        Map<String, String> other = Map.of("X-Client", UUID.randomUUID().toString());
+        assertEquals(200, (jaxrs() ? new Browser().post(url("b", "/api/login"), "", other)
+                : new Browser().get(url("b", "/probe/guarded"), other)).status());
+    }
+
+    @Test
+    @Order(3)
+    void events_createdChangedInvalidated_firedOnceEach_onTheInstanceWhereTheyHappened() throws Exception {
+        Browser user = new Browser();
+        get(user, "a", "/probe/attr?name=color&value=red");
+        String id = get(user, "a", "/probe/session").get("id");
+        get(user, "b", "/probe/attr?name=color&value=blue");
+        get(user, "a", "/probe/attr-remove?name=color");
+        String newId = get(user, "b", "/probe/change-id").get("id");
+        assertNotEquals(id, newId);
+        get(user, "a", "/probe/invalidate");
+        await("the async destroyed event", 10_000, () -> events().contains("async invalidated " + newId));
+        List<String> ev = events();
+        assertEquals(1, count(ev, "created " + id), ev::toString);
+        assertEquals(1, count(ev, "added " + id + " color"), ev::toString);
+        assertEquals(1, count(ev, "replaced " + id + " color"), ev::toString);
+        assertEquals(1, count(ev, "removed " + id + " color"), ev::toString);
+        assertEquals(1, count(ev, "idChanged " + id + " " + newId), ev::toString);
+        assertEquals(1, count(ev, "invalidated " + newId), ev::toString);
+        assertEquals(1, count(ev, "async invalidated " + newId), ev::toString);
+        assertTrue(stats("a").get("events").contains("created " + id), "created where it happened (A)");
+        assertTrue(stats("b").get("events").contains("replaced " + id + " color"), "replaced where it happened (B)");
+        assertFalse(ev.stream().anyMatch(e -> e.contains("dev.sessionfilter")), "no events for our own bean state: " + ev);
+    }
+
+    @Test
+    @Order(4)
+    void sessionScopedBean_followsTheUserAcrossInstances_withoutPostConstructAgain() {
+        Browser user = new Browser();
+        Map<String, String> added = get(user, "a", "/probe/add?item=apple");
+        assertEquals("true", added.get("sameInstance"), "one instance per request");
+        get(user, "a", "/probe/add?item=kiwi");
+        int constructedOnB = Integer.parseInt(stats("b").get("constructed"));
+        Map<String, String> onB = get(user, "b", "/probe/show");
+        assertEquals("apple+kiwi", onB.get("items"), "B reads the bean A changed: " + onB);
+        assertEquals("9", onB.get("total"));
+        assertEquals("a", onB.get("createdBy"), "the state came from A");
+        assertEquals("1", onB.get("uses"), "transient fields are not stored (re-initialized per request)");
+        assertEquals(constructedOnB, Integer.parseInt(onB.get("constructed")), "no @PostConstruct on restore");
+        get(user, "b", "/probe/add?item=fig");
+        assertEquals("apple+kiwi+fig", get(user, "a", "/probe/show").get("items"));
+    }
+
+    @Test
+    @Order(5)
+    void sessionScopedBean_isWrittenBackOnlyWhenItsStateChanged() {
+        Browser user = new Browser();
+        get(user, "a", "/probe/add?item=pear");
+        Set<String> ignored = Set.of("ping", "client|list", "info");
+        Map<String, Long> read = redis().commandsDuring(() -> get(user, "b", "/probe/show"), ignored);
+        assertEquals(1L, read.getOrDefault("hgetall", 0L), "one read of the session: " + read);
+        assertEquals(0L, read.getOrDefault("hset", 0L), "a read of the bean writes nothing: " + read);
+        Map<String, Long> write = redis().commandsDuring(() -> get(user, "b", "/probe/add?item=plum"), ignored);
+        assertEquals(1L, write.getOrDefault("hgetall", 0L), "one read of the session: " + write);
+        assertEquals(1L, write.getOrDefault("hset", 0L), "one write of the changed bean: " + write);
+    }
+
+    @Test
+    @Order(6)
+    void invalidate_runsPreDestroyOnce_withTheState() throws Exception {
+        Browser user = new Browser();
+        get(user, "a", "/probe/add?item=grape");
+        get(user, "b", "/probe/add?item=lime");
+        get(user, "b", "/probe/invalidate");
+        List<String> destroyed = destroyedBoth();
+        assertEquals(1, count(destroyed, "grape+lime@a"), destroyed::toString);
+        Map<String, String> fresh = get(user, "a", "/probe/show");
+        assertEquals("", fresh.get("items"), "after invalidate the next use makes a new bean in a new session");
+    }
+
+    List<String> destroyedBoth() {
+        List<String> all = new ArrayList<>();
+        for (String i : List.of("a", "b")) {
+            String d = stats(i).get("destroyed");
+            if (d != null && !d.isEmpty()) {
+                all.addAll(Arrays.asList(d.split(" ")));
+            }
+        }
+        return all;
+    }
+
+    @Test
+    @Order(7)
+    void expiry_runsPreDestroyAndFiresTheEvent_onceAcrossInstances() throws Exception {
+        Browser user = new Browser();
+        get(user, "a", "/probe/add?item=melon");
+        get(user, "b", "/probe/add?item=peach&ttl=2");
+        String id = get(user, "b", "/probe/session").get("id");
+        await("the expiry events", 20_000, () -> events().contains("async expired " + id));
+        Thread.sleep(1500); // a second notification would come within the sweep interval
+        List<String> ev = events();
+        assertEquals(1, count(ev, "expired " + id), ev::toString);
+        assertEquals(1, count(ev, "async expired " + id), ev::toString);
+        List<String> destroyed = destroyedBoth();
+        assertEquals(1, count(destroyed, "melon+peach@a"), destroyed::toString);
+    }
+
+    @Test
+    @Order(8)
+    void brokenDeployments_failWithOurMessages() {
+        String setting = deployBroken(TestWars.Kind.BAD_SETTING);
+        assertTrue(setting.contains("sessionfilter.cookie.sameSite") && setting.contains("Loose"), setting);
+        String limit = deployBroken(TestWars.Kind.BAD_LIMIT);
+        assertTrue(limit.contains("5 per fortnight") && limit.contains("BadLimit.call"), limit);
+    }
+
+    @Test
+    @Order(100)
+    void failover_theBeanSurvivesTheInstanceThatMadeIt() throws Exception {
+        Browser user = new Browser();
+        get(user, "a", "/probe/add?item=cherry");
+        get(user, "a", "/probe/add?item=date");
+        stop("a");
+        Map<String, String> onB = get(user, "b", "/probe/show");
+        assertEquals("cherry+date", onB.get("items"), "B serves A's bean after A is gone: " + onB);
+        get(user, "b", "/probe/add?item=elder&ttl=2");
+        await("the expiry on B", 20_000, () -> destroyedBoth().contains("cherry+date+elder@a"));
+        assertEquals(1, count(destroyedBoth(), "cherry+date+elder@a"));
+    }
+}
