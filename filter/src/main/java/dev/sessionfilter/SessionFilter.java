@@ -164,16 +164,14 @@ public final class SessionFilter implements Filter {
 
     /**
      * Internal, for sessionfilter-ee: the application's session engine, started now from the SessionFilter
-     * its deployment declares if that filter's init() has not run yet; null when it declares none. Each
-     * call is paired with one {@link #releaseEngine}.
+     * its deployment declares if that filter's init() has not run yet. Each call is paired with one
+     * {@link #releaseEngine}.
+     *
+     * @param declared the SessionFilter's registration, as {@code getFilterRegistrations()} gave it
      */
-    public static SessionEngine acquireEngine(ServletContext context) throws ServletException {
-        for (jakarta.servlet.FilterRegistration f : context.getFilterRegistrations().values()) {
-            if (SessionFilter.class.getName().equals(f.getClassName())) {
-                return acquire(context, StartupCheck.declared(f, context)).engine;
-            }
-        }
-        return null;
+    public static SessionEngine acquireEngine(ServletContext context, jakarta.servlet.FilterRegistration declared)
+            throws ServletException {
+        return acquire(context, StartupCheck.declared(declared, context)).engine;
     }
 
     public static void releaseEngine(ServletContext context) {

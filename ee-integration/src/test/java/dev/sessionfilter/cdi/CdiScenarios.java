@@ -147,9 +147,11 @@ abstract class CdiScenarios {
         assertTrue(retry >= 1 && retry <= 60, "Retry-After " + retry);
         if (jaxrs()) {
             assertTrue(refused.header("Content-Type").startsWith("application/problem+json"), refused.header("Content-Type"));
-            assertTrue(refused.body().contains("\"status\":429") && refused.body().contains("3 per minute"), refused.body());
-            assertEquals("\"3 per minute\";q=3;w=60", refused.header("RateLimit-Policy"));
-            assertTrue(refused.header("RateLimit").startsWith("\"3 per minute\";r=0;t="), refused.header("RateLimit"));
+            // The filter's answer: its body, and the item named as the filter names it (3/1m).
+            assertTrue(refused.body().contains("\"status\":429") && refused.body().contains("Rate limit 3/1m exceeded"),
+                    refused.body());
+            assertEquals("\"3/1m\";q=3;w=60", refused.header("RateLimit-Policy"));
+            assertTrue(refused.header("RateLimit").startsWith("\"3/1m\";r=0;t="), refused.header("RateLimit"));
         } else {
             assertTrue(refused.body().contains("result=refused"), refused.body());
         }

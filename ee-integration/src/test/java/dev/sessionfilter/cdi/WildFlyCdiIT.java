@@ -99,7 +99,7 @@ class WildFlyCdiIT extends CdiScenarios {
         String name = kind == TestWars.Kind.BAD_SETTING ? "bad-setting" : "bad-limit";
         try {
             deployer.deploy(name);
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Arquillian's DeploymentException, thrown undeclared
             StringBuilder sb = new StringBuilder();
             for (Throwable t = e; t != null; t = t.getCause()) {
                 sb.append(t).append('\n');

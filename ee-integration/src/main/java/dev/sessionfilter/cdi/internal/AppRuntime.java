@@ -50,8 +50,8 @@ final class AppRuntime {
     }
 
     /** Starts (or joins) the application's session engine; null engine when web.xml declares no SessionFilter. */
-    static AppRuntime start(ServletContext context) throws ServletException {
-        return new AppRuntime(context, SessionFilter.acquireEngine(context));
+    static AppRuntime start(ServletContext context, jakarta.servlet.FilterRegistration declared) throws ServletException {
+        return new AppRuntime(context, declared == null ? null : SessionFilter.acquireEngine(context, declared));
     }
 
     SessionEngine engine() {

@@ -6,9 +6,6 @@ import dev.sessionfilter.cdi.SessionEvent;
 import dev.sessionfilter.ratelimit.ClientKeys;
 import dev.sessionfilter.ratelimit.Limit;
 import dev.sessionfilter.session.SessionEngine;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.context.BeforeDestroyed;
-import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.context.SessionScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.spi.AfterBeanDiscovery;
@@ -165,8 +162,13 @@ public final class SessionFilterExtension implements Extension {
         }
     }
 
-    void started(@Observes @Initialized(ApplicationScoped.class) ServletContext servletContext) throws ServletException {
-        AppRuntime r = AppRuntime.start(servletContext);
+    /** With the servlet context (see {@link Startup}); {@code declared} is the SessionFilter, or null. */
+    synchronized void start(ServletContext servletContext, jakarta.servlet.FilterRegistration declared)
+            throws ServletException {
+        if (runtime != null) {
+            return;
+        }
+        AppRuntime r = AppRuntime.start(servletContext, declared);
         SessionEngine engine = r.engine();
         if (engine != null) {
             for (BeanState st : states.values()) {
@@ -181,7 +183,7 @@ public final class SessionFilterExtension implements Extension {
         runtime = r;
     }
 
-    void stopping(@Observes @BeforeDestroyed(ApplicationScoped.class) ServletContext servletContext) {
+    synchronized void stop() {
         AppRuntime r = runtime;
         if (r != null) {
             runtime = null;
