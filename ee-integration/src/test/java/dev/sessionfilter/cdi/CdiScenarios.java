@@ -209,11 +209,14 @@ abstract class CdiScenarios {
     void sessionScopedBean_isWrittenBackOnlyWhenItsStateChanged() {
         Browser user = new Browser();
         get(user, "a", "/probe/add?item=pear");
+        get(user, "a", "/probe/show"); // makes the second bean (Preferences): both exist from here on
         Set<String> ignored = Set.of("ping", "client|list", "info");
         Map<String, Long> read = redis().commandsDuring(() -> get(user, "b", "/probe/show"), ignored);
+        System.out.println("Redis commands of a request reading two session beans: " + read);
         assertEquals(1L, read.getOrDefault("hgetall", 0L), "one read of the session: " + read);
-        assertEquals(0L, read.getOrDefault("hset", 0L), "a read of the bean writes nothing: " + read);
+        assertEquals(0L, read.getOrDefault("hset", 0L), "a read of the beans writes nothing: " + read);
         Map<String, Long> write = redis().commandsDuring(() -> get(user, "b", "/probe/add?item=plum"), ignored);
+        System.out.println("Redis commands of a request changing one of them: " + write);
         assertEquals(1L, write.getOrDefault("hgetall", 0L), "one read of the session: " + write);
         assertEquals(1L, write.getOrDefault("hset", 0L), "one write of the changed bean: " + write);
     }
@@ -262,9 +265,35 @@ abstract class CdiScenarios {
     @Order(8)
     void brokenDeployments_failWithOurMessages() {
         String setting = deployBroken(TestWars.Kind.BAD_SETTING);
-        assertTrue(setting.contains("sessionfilter.cookie.sameSite") && setting.contains("Loose"), setting);
+        assertTrue(setting.contains("invalid configuration (2 problems)"), setting);
+        assertTrue(setting.contains("`sessionfilter.cookie.sameSite` (context-param sessionfilter.cookie.sameSite) was "
+                + "`Loose`; expected one of Strict, Lax, None"), setting);
+        assertTrue(setting.contains("names `/nonexistent/keyset.json`, which cannot be read"), setting);
         String limit = deployBroken(TestWars.Kind.BAD_LIMIT);
-        assertTrue(limit.contains("5 per fortnight") && limit.contains("BadLimit.call"), limit);
+        assertTrue(limit.contains("@RateLimited(\"5 per fortnight\") on dev.sessionfilter.cdi.app.BadLimit.call does not "
+                + "parse"), limit);
+        String bean = deployBroken(TestWars.Kind.BAD_BEAN);
+        assertTrue(bean.contains("@SessionScoped bean dev.sessionfilter.cdi.app.BadBean: field BadBean.anything "
+                + "(java.lang.Object) cannot be stored in the Redis session"), bean);
+    }
+
+    @Test
+    @Order(9)
+    void concurrentChanges_theSameBeanLastCommitWins_differentBeansBothKept() throws Exception {
+        Browser user = new Browser();
+        get(user, "a", "/probe/add?item=base");
+        Browser tab = new Browser();
+        tab.cookies.putAll(user.cookies);
+        java.util.concurrent.CompletableFuture<Map<String, String>> slow = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> get(user, "a", "/probe/add?item=slow&sleep=1500"));
+        Thread.sleep(400); // A has loaded the cart [base] and sleeps before committing
+        get(tab, "b", "/probe/add?item=fast"); // commits [base, fast] first
+        get(tab, "b", "/probe/theme?set=dark");
+        assertEquals("base+slow", slow.get().get("items"));
+        Map<String, String> after = get(user, "b", "/probe/show");
+        assertEquals("base+slow", after.get("items"),
+                "one bean is one value: the later commit (A's) replaces it whole: " + after);
+        assertEquals("dark", after.get("theme"), "a bean A never used keeps B's change: " + after);
     }
 
     @Test

@@ -1,11 +1,14 @@
 package dev.sessionfilter.cdi;
 
 import dev.sessionfilter.cdi.app.Api;
+import dev.sessionfilter.cdi.app.BadBean;
 import dev.sessionfilter.cdi.app.BadLimit;
 import dev.sessionfilter.cdi.app.Cart;
 import dev.sessionfilter.cdi.app.EventLog;
 import dev.sessionfilter.cdi.app.Guarded;
 import dev.sessionfilter.cdi.app.LoginResource;
+import dev.sessionfilter.cdi.app.PlainServlet;
+import dev.sessionfilter.cdi.app.Preferences;
 import dev.sessionfilter.cdi.app.Pricing;
 import dev.sessionfilter.cdi.app.ProbeServlet;
 import org.jboss.shrinkwrap.api.ShrinkWrap;
@@ -29,14 +32,36 @@ final class TestWars {
     private TestWars() {
     }
 
-    enum Kind { GOOD, BAD_SETTING, BAD_LIMIT }
+    enum Kind {
+        GOOD,
+        /** A setting out of range and a keyset file that cannot be read. */
+        BAD_SETTING,
+        BAD_LIMIT,
+        /** A @SessionScoped bean with a field whose value could not be restored. */
+        BAD_BEAN,
+        /** Bad values in META-INF/microprofile-config.properties (WildFly has MicroProfile Config). */
+        BAD_MICROPROFILE_CONFIG,
+        /** Without sessionfilter-ee: the deployment-time baseline. */
+        PLAIN
+    }
+
+    /** What the WildFly WARs read through MicroProfile Config (Tomcat has none). */
+    static final String MICROPROFILE_COOKIE = "CDISESSION";
 
     static WebArchive war(String name, String redisUrl, boolean jaxrs, boolean weldServlet, Kind kind) {
         WebArchive w = ShrinkWrap.create(WebArchive.class, name + ".war")
-                .addClasses(Cart.class, Pricing.class, Guarded.class, EventLog.class, ProbeServlet.class)
-                .addAsLibrary(new File(System.getProperty("sessionfilter.jar")), "sessionfilter.jar")
-                .addAsLibrary(new File(System.getProperty("sessionfilter-ee.jar")), "sessionfilter-ee.jar");
+                .addAsLibrary(new File(System.getProperty("sessionfilter.jar")), "sessionfilter.jar");
+        if (kind == Kind.PLAIN) {
+            w.addClasses(Cart.class, Pricing.class, PlainServlet.class);
+            jaxrs = false;
+        } else {
+            w.addClasses(Cart.class, Preferences.class, Pricing.class, Guarded.class, EventLog.class, ProbeServlet.class)
+                    .addAsLibrary(new File(System.getProperty("sessionfilter-ee.jar")), "sessionfilter-ee.jar");
+        }
         if (jaxrs) {
+            w.addAsResource(new StringAsset(kind == Kind.BAD_MICROPROFILE_CONFIG
+                    ? "sessionfilter.maxAttributeSize=huge\nsessionfilter.cookie.nmae=typo\n"
+                    : "sessionfilter.cookie.name=" + MICROPROFILE_COOKIE + "\n"), "META-INF/microprofile-config.properties");
             w.addClasses(Api.class, LoginResource.class);
         }
         if (weldServlet) {
@@ -50,9 +75,16 @@ final class TestWars {
         if (kind == Kind.BAD_LIMIT) {
             w.addClass(BadLimit.class);
         }
+        if (kind == Kind.BAD_BEAN) {
+            w.addClass(BadBean.class);
+        }
         Map<String, String> params = new java.util.LinkedHashMap<>();
         params.put("sessionfilter.redis.url", redisUrl);
-        params.put("sessionfilter.keyset", KEY);
+        if (kind == Kind.BAD_SETTING) {
+            params.put("sessionfilter.keysetFile", "/nonexistent/keyset.json");
+        } else {
+            params.put("sessionfilter.keyset", KEY);
+        }
         params.put("sessionfilter.expiry.notifyWithin", "1s");
         // One connection per instance: a second pool (the CDI beans' own) would show in CLIENT LIST.
         params.put("sessionfilter.redis.pool.maxTotal", "1");

@@ -75,11 +75,15 @@ class TomcatWeldCdiIT extends CdiScenarios {
 
     @Override
     String deployBroken(TestWars.Kind kind) {
-        String name = kind == TestWars.Kind.BAD_SETTING ? "bad-setting" : "bad-limit";
+        String name = kind.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
         Path war = TestWars.export(TestWars.war(name, redis.url(), false, true, kind), work);
         try (ContainerProcess c = ContainerProcess.tomcat(home(), work, "tomcat-" + name, RedisServers.freePort(), war,
                 "/" + name, Map.of())) {
-            String expected = kind == TestWars.Kind.BAD_SETTING ? "sessionfilter.cookie.sameSite" : "5 per fortnight";
+            String expected = switch (kind) {
+                case BAD_SETTING -> "sessionfilter.cookie.sameSite";
+                case BAD_LIMIT -> "5 per fortnight";
+                default -> "BadBean.anything";
+            };
             if (!c.awaitConsole(expected, Duration.ofSeconds(60))) {
                 return "no failure reported:\n" + c.consoleTail();
             }

@@ -10,7 +10,12 @@ import org.jboss.arquillian.junit5.container.annotation.ArquillianTest;
 import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.AfterAll;
+import dev.sessionfilter.testing.Browser;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashSet;
 import java.util.Set;
@@ -61,6 +66,66 @@ class WildFlyCdiIT extends CdiScenarios {
         return TestWars.war("bad-limit", redisServer().url(), true, false, TestWars.Kind.BAD_LIMIT);
     }
 
+    @Deployment(name = "bad-bean", managed = false, testable = false)
+    @TargetsContainer("a")
+    static WebArchive badBean() {
+        return TestWars.war("bad-bean", redisServer().url(), true, false, TestWars.Kind.BAD_BEAN);
+    }
+
+    @Deployment(name = "bad-microprofile-config", managed = false, testable = false)
+    @TargetsContainer("a")
+    static WebArchive badMicroProfileConfig() {
+        return TestWars.war("bad-mp", redisServer().url(), true, false, TestWars.Kind.BAD_MICROPROFILE_CONFIG);
+    }
+
+    /** For the deployment-time figure: the same WAR with and without sessionfilter-ee. */
+    @Deployment(name = "timed-plain", managed = false, testable = false)
+    @TargetsContainer("b")
+    static WebArchive timedPlain() {
+        return TestWars.war("timed-plain", redisServer().url(), false, false, TestWars.Kind.PLAIN);
+    }
+
+    @Deployment(name = "timed-ee", managed = false, testable = false)
+    @TargetsContainer("b")
+    static WebArchive timedEe() {
+        return TestWars.war("timed-ee", redisServer().url(), true, false, TestWars.Kind.GOOD);
+    }
+
+    @Test
+    @Order(10)
+    void microProfileConfig_isASettingsSource_andItsMistakesFailTheDeployment() {
+        Browser user = new Browser();
+        user.get(url("a", "/probe/attr?name=x&value=y"));
+        assertTrue(user.cookies.containsKey(TestWars.MICROPROFILE_COOKIE),
+                "sessionfilter.cookie.name from microprofile-config.properties: " + user.cookies);
+        String failure = deployBroken(TestWars.Kind.BAD_MICROPROFILE_CONFIG);
+        assertTrue(failure.contains("`sessionfilter.maxAttributeSize` (MicroProfile Config property "
+                + "sessionfilter.maxAttributeSize) was `huge`"), failure);
+        assertTrue(failure.contains("MicroProfile Config property sessionfilter.cookie.nmae"), failure);
+    }
+
+    @Test
+    @Order(11)
+    void deploymentTime_withAndWithoutTheExtension() {
+        long[] plain = new long[3];
+        long[] ee = new long[3];
+        for (int i = 0; i < 3; i++) { // alternated, the first round warms the server up
+            plain[i] = timedDeploy("timed-plain");
+            ee[i] = timedDeploy("timed-ee");
+        }
+        System.out.printf("deployment time on WildFly (ms), rounds 2-3: without sessionfilter-ee %d %d, with %d %d%n",
+                plain[1], plain[2], ee[1], ee[2]);
+        assertTrue(ee[2] > 0 && plain[2] > 0);
+    }
+
+    private long timedDeploy(String name) {
+        long t0 = System.nanoTime();
+        deployer.deploy(name);
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        deployer.undeploy(name);
+        return ms;
+    }
+
     @BeforeEach
     void deployBoth() {
         for (String name : new String[] {"a", "b"}) {
@@ -96,7 +161,13 @@ class WildFlyCdiIT extends CdiScenarios {
 
     @Override
     String deployBroken(TestWars.Kind kind) {
-        String name = kind == TestWars.Kind.BAD_SETTING ? "bad-setting" : "bad-limit";
+        String name = switch (kind) {
+            case BAD_SETTING -> "bad-setting";
+            case BAD_LIMIT -> "bad-limit";
+            case BAD_BEAN -> "bad-bean";
+            case BAD_MICROPROFILE_CONFIG -> "bad-microprofile-config";
+            default -> throw new IllegalArgumentException(kind.name());
+        };
         try {
             deployer.deploy(name);
         } catch (Exception e) { // Arquillian's DeploymentException, thrown undeclared
@@ -104,7 +175,7 @@ class WildFlyCdiIT extends CdiScenarios {
             for (Throwable t = e; t != null; t = t.getCause()) {
                 sb.append(t).append('\n');
             }
-            return sb.toString();
+            return sb.toString().replace("\\\"", "\""); // the management answer escapes quotes
         }
         deployer.undeploy(name);
         return "deployed without an error";

@@ -8,10 +8,32 @@ import java.util.Objects;
 import java.util.function.Function;
 
 /**
- * The lookup chain of the spec, first hit wins: system property, environment variable, the component's own
- * init-param, the web.xml context-param, the default.
+ * The lookup chain of the spec, first hit wins: system property, environment variable, MicroProfile Config
+ * (when sessionfilter-ee found it), the component's own init-param, the web.xml context-param, the default.
  */
 public final class ConfigSources {
+    /**
+     * A source between the environment and the init-params: MicroProfile Config, registered by
+     * sessionfilter-ee when the application has it. Static, as the classes of sessionfilter.jar belong to
+     * one application (WEB-INF/lib).
+     */
+    public interface Extra {
+        /** How messages name a value from it, e.g. "MicroProfile Config property". */
+        String kind();
+
+        String get(String name);
+
+        Iterable<String> names();
+    }
+
+    private static volatile Extra extraSource;
+
+    /** Internal, for sessionfilter-ee. */
+    public static void useExtra(Extra source) {
+        extraSource = source;
+    }
+
+    private final Extra extra = extraSource;
     private final Map<String, String> systemProperties;
     private final Map<String, String> environment;
     private final Function<String, String> initParams;
@@ -52,6 +74,12 @@ public final class ConfigSources {
         if (v != null) {
             return new Found(v, "environment variable " + setting.envName());
         }
+        if (extra != null) {
+            v = extra.get(setting.key());
+            if (v != null) {
+                return new Found(v, extra.kind() + " " + setting.key());
+            }
+        }
         v = initParams.apply(setting.key());
         if (v != null) {
             return new Found(v, "init-param " + setting.key());
@@ -74,6 +102,14 @@ public final class ConfigSources {
         for (String name : environment.keySet()) {
             if (name.startsWith(Setting.ENV_PREFIX) && Setting.byEnvName(name) == null) {
                 unknown.add("environment variable " + name);
+            }
+        }
+        if (extra != null) {
+            for (String name : extra.names()) {
+                // Its system properties and environment variables are reported as such above.
+                if (name.startsWith(Setting.PREFIX) && Setting.byName(name) == null && !systemProperties.containsKey(name)) {
+                    unknown.add(extra.kind() + " " + name);
+                }
             }
         }
         for (String name : initParamNames) {

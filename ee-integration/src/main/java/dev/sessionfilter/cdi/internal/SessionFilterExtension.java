@@ -64,6 +64,15 @@ public final class SessionFilterExtension implements Extension {
     private EventBridge bridge;
 
     void beforeBeanDiscovery(@Observes BeforeBeanDiscovery bbd, BeanManager bm) {
+        ClassLoader app = Thread.currentThread().getContextClassLoader();
+        if (MicroProfileConfig.present(app)) {
+            try {
+                MicroProfileConfig.register(app);
+            } catch (RuntimeException | LinkageError e) {
+                LOG.log(Level.WARNING, "sessionfilter: MicroProfile Config is present but not usable here ("
+                        + e + "); settings come from the other sources");
+            }
+        }
         for (Class<?> c : new Class<?>[] {Beans.Store.class, Beans.Limiter.class, Beans.Health.class,
                 RateLimitInterceptor.class}) {
             bbd.addAnnotatedType(bm.createAnnotatedType(c), "sessionfilter-" + c.getName());

@@ -32,6 +32,8 @@ public class ProbeServlet extends HttpServlet {
     RedisHealth health;
     @Inject
     Guarded guarded;
+    @Inject
+    Preferences preferences;
 
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
@@ -44,9 +46,16 @@ public class ProbeServlet extends HttpServlet {
                     req.getSession().setMaxInactiveInterval(Integer.parseInt(req.getParameter("ttl")));
                 }
                 out.put("sameInstance", cart.self() == cart.self());
+                if (req.getParameter("sleep") != null) {
+                    sleep(Long.parseLong(req.getParameter("sleep")));
+                }
                 cart(out);
             }
-            case "/show" -> cart(out);
+            case "/show" -> {
+                cart(out);
+                out.put("theme", preferences.theme());
+            }
+            case "/theme" -> preferences.theme(req.getParameter("set"));
             case "/stats" -> {
                 out.put("constructed", Cart.CONSTRUCTED.get());
                 out.put("destroyed", String.join(" ", Cart.DESTROYED));
@@ -91,6 +100,14 @@ public class ProbeServlet extends HttpServlet {
         StringBuilder sb = new StringBuilder();
         out.forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
         resp.getWriter().write(sb.toString());
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void cart(Map<String, Object> out) {
