@@ -52,7 +52,7 @@ public class ShopServlet extends HttpServlet {
         w.println("</ul><form method=\"post\" action=\"cart\"><input name=\"item\" placeholder=\"item\">"
                 + "<button>Add</button></form>");
         w.println("<p><a href=\"session.jsp\">The same session seen by a JSP</a> · <a href=\"ratelimit\">your login "
-                + "quota</a> · <a href=\"health\">health</a></p>");
+                + "quota</a> · <a href=\"health\">health</a> · <a href=\"wishlist\">CDI page</a></p>");
         w.println("</body></html>");
     }
 

@@ -46,8 +46,10 @@ class ContainersIT {
         Path war = Path.of(System.getProperty("sample.warFile"));
         try (ZipFile zip = new ZipFile(war.toFile())) {
             List<String> libs = zip.stream().map(e -> e.getName())
-                    .filter(n -> n.startsWith("WEB-INF/lib/") && n.endsWith(".jar")).toList();
-            assertEquals(1, libs.size(), "only the shaded sessionfilter jar in WEB-INF/lib: " + libs);
+                    .filter(n -> n.startsWith("WEB-INF/lib/") && n.endsWith(".jar")).sorted().toList();
+            assertEquals(2, libs.size(), "only our two jars in WEB-INF/lib (the shaded one and the CDI one): " + libs);
+            assertTrue(libs.get(0).startsWith("WEB-INF/lib/sessionfilter-0") && libs.get(1).startsWith(
+                    "WEB-INF/lib/sessionfilter-ee-"), libs.toString());
             checkShippedJar(zip, libs.get(0));
         }
         redis = RedisServers.standalone();
@@ -250,6 +252,39 @@ class ContainersIT {
      * "Log out all my sessions" (the session registry): one user logged in from two browsers, on WildFly and
      * Tomcat; the button pressed in one ends both, on every instance; another user stays logged in.
      */
+    /** The CDI page: a @SessionScoped bean and a @RateLimited JAX-RS endpoint on WildFly; inert on plain Tomcat. */
+    @ParameterizedTest
+    @ValueSource(strings = {"tomcat11", "wildfly"})
+    void cdiPage_sessionScopedWishListAndRateLimitedEndpoint(String name) {
+        ContainerProcess c = c(name);
+        Browser user = new Browser();
+        if (!name.equals("wildfly")) {
+            Browser.Response page = user.get(c.url("/wishlist"));
+            assertEquals(200, page.status(), c.consoleTail());
+            assertTrue(page.body().contains("id=\"no-cdi\""), page.body());
+            return;
+        }
+        assertEquals(302, user.post(c.url("/wishlist"), "item=kite").status());
+        assertEquals(302, user.post(c.url("/wishlist"), "item=yoyo").status());
+        Browser.Response page = user.get(c.url("/wishlist"));
+        assertTrue(page.body().contains("<li>kite</li>") && page.body().contains("<li>yoyo</li>"), page.body());
+        try (Jedis j = redis.jedis()) {
+            String fields = String.join(" ", j.keys(NAMESPACE + ":s:*").stream()
+                    .filter(k -> j.type(k).equals("hash")).flatMap(k -> j.hkeys(k).stream()).toList());
+            assertFalse(fields.contains("WishList") || fields.contains("kite"), "bean state is sealed like any attribute");
+        }
+        clearRateLimits();
+        List<Integer> statuses = new ArrayList<>();
+        Browser.Response last = null;
+        for (int i = 0; i < 4; i++) {
+            last = user.post(c.url("/api/newsletter"), "email=a%40example.org");
+            statuses.add(last.status());
+        }
+        assertEquals(List.of(200, 200, 200, 429), statuses, last.body());
+        assertTrue(last.header("Content-Type").startsWith("application/problem+json"), last.header("Content-Type"));
+        assertNotNull(last.header("Retry-After"));
+    }
+
     @Test
     void logOutEverywhere_endsTheUsersSessionInTheOtherBrowserToo() {
         clearRateLimits();

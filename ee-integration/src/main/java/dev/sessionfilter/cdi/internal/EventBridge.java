@@ -25,8 +25,12 @@ final class EventBridge implements SessionEvents {
 
     @Override
     public void destroyed(HttpSession session, boolean expired) {
-        fire(SessionEvent.Destroyed.class, () -> new SessionEvent.Destroyed(session.getId(), expired));
-        extension.context().destroyAll(session);
+        try {
+            fire(SessionEvent.Destroyed.class, () -> new SessionEvent.Destroyed(session.getId(), expired));
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "an observer of SessionEvent.Destroyed failed", e);
+        }
+        extension.context().destroyAll(session); // whatever an observer did: @PreDestroy runs once
     }
 
     @Override

@@ -22,6 +22,13 @@ public final class Startup implements ServletContainerInitializer {
 
     @Override
     public void onStartup(Set<Class<?>> classes, ServletContext context) {
+        try {
+            Class.forName("jakarta.enterprise.inject.spi.CDI", false, context.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            // A WAR made for both kinds of container (our sample on plain Tomcat): nothing to integrate.
+            LOG.log(Level.INFO, "sessionfilter-ee: this container has no CDI; the CDI integration stays off");
+            return;
+        }
         FilterRegistration declared = null;
         for (FilterRegistration f : context.getFilterRegistrations().values()) {
             if (SessionFilter.class.getName().equals(f.getClassName())) {
@@ -45,8 +52,8 @@ public final class Startup implements ServletContainerInitializer {
             try {
                 extension = CDI.current().getBeanManager().getExtension(SessionFilterExtension.class);
             } catch (IllegalStateException | IllegalArgumentException e) {
-                LOG.log(Level.WARNING, "sessionfilter-ee is in WEB-INF/lib but CDI is not active for this application ("
-                        + e.getMessage() + "); nothing to integrate");
+                LOG.log(Level.INFO, "sessionfilter-ee: CDI is not active for this application (" + e.getMessage()
+                        + "); the CDI integration stays off");
                 return;
             }
             try {
