@@ -26,8 +26,16 @@ public final class Beans {
 
     @ApplicationScoped
     public static class Store implements SessionStore {
+        private final BeanManager beanManager;
+
+        protected Store() { // for the client proxy
+            this.beanManager = null;
+        }
+
         @Inject
-        BeanManager beanManager;
+        public Store(BeanManager beanManager) {
+            this.beanManager = beanManager;
+        }
 
         private SessionRegistry registry() {
             return runtime(beanManager).registry();
@@ -56,8 +64,16 @@ public final class Beans {
 
     @ApplicationScoped
     public static class Limiter implements RateLimiter {
+        private final BeanManager beanManager;
+
+        protected Limiter() { // for the client proxy
+            this.beanManager = null;
+        }
+
         @Inject
-        BeanManager beanManager;
+        public Limiter(BeanManager beanManager) {
+            this.beanManager = beanManager;
+        }
 
         @Override
         public RateLimitResult tryAcquire(String key, String limits) {
@@ -67,8 +83,16 @@ public final class Beans {
 
     @ApplicationScoped
     public static class Health implements RedisHealth {
+        private final BeanManager beanManager;
+
+        protected Health() { // for the client proxy
+            this.beanManager = null;
+        }
+
         @Inject
-        BeanManager beanManager;
+        public Health(BeanManager beanManager) {
+            this.beanManager = beanManager;
+        }
 
         @Override
         public Status check() {

@@ -63,7 +63,7 @@ public final class SessionFilterExtension implements Extension {
     private volatile AppRuntime runtime;
     private EventBridge bridge;
 
-    void beforeBeanDiscovery(@Observes BeforeBeanDiscovery bbd, BeanManager bm) {
+    void registerBeans(@Observes BeforeBeanDiscovery bbd, BeanManager bm) {
         ClassLoader app = Thread.currentThread().getContextClassLoader();
         if (MicroProfileConfig.present(app)) {
             try {
@@ -79,13 +79,13 @@ public final class SessionFilterExtension implements Extension {
         }
     }
 
-    <T> void injectionTarget(@Observes ProcessInjectionTarget<T> pit) {
+    <T> void rememberInjectionTarget(@Observes ProcessInjectionTarget<T> pit) {
         synchronized (targets) {
             targets.put(pit.getAnnotatedType().getJavaClass(), pit.getInjectionTarget());
         }
     }
 
-    <T> void beanAttributes(@Observes ProcessBeanAttributes<T> pba) {
+    <T> void moveSessionScoped(@Observes ProcessBeanAttributes<T> pba) {
         Annotated a = pba.getAnnotated();
         if (pba.getBeanAttributes().getScope() == SessionScoped.class && a instanceof AnnotatedType<?> t
                 && !t.isAnnotationPresent(KeepInContainerSession.class)) {
@@ -94,7 +94,7 @@ public final class SessionFilterExtension implements Extension {
         }
     }
 
-    <T> void managedBean(@Observes ProcessManagedBean<T> pmb) {
+    <T> void checkBean(@Observes ProcessManagedBean<T> pmb) {
         AnnotatedType<T> type = pmb.getAnnotatedBeanClass();
         // An interceptor's own binding (ours: @RateLimited("")) binds nothing to its methods.
         RateLimited onClass = type.isAnnotationPresent(jakarta.interceptor.Interceptor.class) ? null
@@ -144,14 +144,14 @@ public final class SessionFilterExtension implements Extension {
         rules.put(m, new Rule(scope, limits, rl.key()));
     }
 
-    <T, X> void observer(@Observes ProcessObserverMethod<T, X> pom) {
+    <T, X> void noteObserver(@Observes ProcessObserverMethod<T, X> pom) {
         Type t = pom.getObserverMethod().getObservedType();
         if (t instanceof Class<?> c && SessionEvent.class.isAssignableFrom(c)) {
             (pom.getObserverMethod().isAsync() ? asyncObserved : syncObserved).add(c);
         }
     }
 
-    void afterBeanDiscovery(@Observes AfterBeanDiscovery abd, BeanManager bm) {
+    void addContext(@Observes AfterBeanDiscovery abd, BeanManager bm) {
         beanManager = bm;
         context = new RedisSessionContext(this);
         abd.addContext(context);
@@ -160,7 +160,7 @@ public final class SessionFilterExtension implements Extension {
         }
     }
 
-    void afterDeploymentValidation(@Observes AfterDeploymentValidation adv) {
+    void validate(@Observes AfterDeploymentValidation adv) {
         String problem = DeployedWebXml.problems(Thread.currentThread().getContextClassLoader());
         if (problem != null) {
             adv.addDeploymentProblem(new DeploymentException(problem));
