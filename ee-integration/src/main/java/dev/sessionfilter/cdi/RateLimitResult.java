@@ -38,26 +38,21 @@ public record RateLimitResult(boolean allowed, List<Quota> limits, long retryAft
 
     /** The IETF {@code RateLimit-Policy} header value, as the filter sends it; null when nothing limits. */
     public String policyHeader() {
-        if (limits.isEmpty()) {
-            return null;
-        }
-        StringBuilder sb = new StringBuilder();
-        for (Quota q : limits) {
-            sb.append(sb.length() > 0 ? ", " : "").append('"').append(q.name()).append("\";q=").append(q.limit())
-                    .append(";w=").append(q.windowSeconds());
-        }
-        return sb.toString();
+        return header(q -> "q=" + q.limit() + ";w=" + q.windowSeconds());
     }
 
     /** The IETF {@code RateLimit} header value, as the filter sends it; null when nothing limits. */
     public String stateHeader() {
+        return header(q -> "r=" + q.remaining() + ";t=" + q.resetSeconds());
+    }
+
+    private String header(java.util.function.Function<Quota, String> params) {
         if (limits.isEmpty()) {
             return null;
         }
         StringBuilder sb = new StringBuilder();
         for (Quota q : limits) {
-            sb.append(sb.length() > 0 ? ", " : "").append('"').append(q.name()).append("\";r=").append(q.remaining())
-                    .append(";t=").append(q.resetSeconds());
+            sb.append(sb.length() > 0 ? ", " : "").append('"').append(q.name()).append("\";").append(params.apply(q));
         }
         return sb.toString();
     }

@@ -61,11 +61,20 @@ abstract class CdiScenarios {
 
     /** Every event both instances fired, in order per instance. */
     List<String> events() {
+        return fromBoth("events", "\\|");
+    }
+
+    /** What each @PreDestroy saw (items@creator), on both instances. */
+    List<String> destroyedBoth() {
+        return fromBoth("destroyed", " ");
+    }
+
+    private List<String> fromBoth(String stat, String separator) {
         List<String> all = new ArrayList<>();
         for (String i : List.of("a", "b")) {
-            String e = stats(i).get("events");
-            if (e != null && !e.isEmpty()) {
-                all.addAll(Arrays.asList(e.split("\\|")));
+            String v = stats(i).get(stat);
+            if (v != null && !v.isEmpty()) {
+                all.addAll(Arrays.asList(v.split(separator)));
             }
         }
         return all;
@@ -232,17 +241,6 @@ abstract class CdiScenarios {
         assertEquals(1, count(destroyed, "grape+lime@a"), destroyed::toString);
         Map<String, String> fresh = get(user, "a", "/probe/show");
         assertEquals("", fresh.get("items"), "after invalidate the next use makes a new bean in a new session");
-    }
-
-    List<String> destroyedBoth() {
-        List<String> all = new ArrayList<>();
-        for (String i : List.of("a", "b")) {
-            String d = stats(i).get("destroyed");
-            if (d != null && !d.isEmpty()) {
-                all.addAll(Arrays.asList(d.split(" ")));
-            }
-        }
-        return all;
     }
 
     @Test

@@ -41,8 +41,10 @@ final class AppRuntime {
     private final Map<String, List<Limit>> parsed = new ConcurrentHashMap<>();
     private RateLimiter limiter;
     private RateLimitEngine rateLimitSettings;
+    private final Map<String, ClientKeys> keys = new ConcurrentHashMap<>();
     private RedisApi api;
-    private boolean poolAcquired;
+    private ClientHash clientHash;
+    private String namespace;
 
     private AppRuntime(ServletContext context, SessionEngine engine) {
         this.context = context;
@@ -67,22 +69,31 @@ final class AppRuntime {
         return r;
     }
 
-    /** The application-wide rate-limit settings (context-params, as for a filter without init-params). */
-    private synchronized RateLimiter limiter() {
-        if (limiter == null) {
+    /**
+     * The application's shared pool and its context-level rate-limit settings (as for a rate-limit filter
+     * without init-params), on first use.
+     */
+    private synchronized RedisApi pool() {
+        if (api == null) {
             ConfigReader r = new ConfigReader(ConfigSources.of(n -> null, List.of(), context::getInitParameter,
                     Collections.list(context.getInitParameterNames())));
             RedisConfig redis = RedisConfig.read(r);
-            rateLimitSettings = RateLimitEngine.read(r);
+            RateLimitEngine settings = RateLimitEngine.read(r);
             ClientHash clientHash = ClientHash.keyedBy(r.secret(Setting.KEYSET, Setting.KEYSET_FILE));
             String ns = r.string(Setting.NAMESPACE);
-            if (ns == null) {
-                ns = SessionConfig.defaultNamespace(context.getContextPath());
-            }
             r.throwIfProblems();
             api = RedisConnections.acquire(context, redis);
-            poolAcquired = true;
-            limiter = new RateLimiter(ns, api, rateLimitSettings.failure(), rateLimitSettings.maxKeys(),
+            rateLimitSettings = settings;
+            this.clientHash = clientHash;
+            namespace = ns != null ? ns : SessionConfig.defaultNamespace(context.getContextPath());
+        }
+        return api;
+    }
+
+    private synchronized RateLimiter limiter() {
+        if (limiter == null) {
+            pool();
+            limiter = new RateLimiter(namespace, api, rateLimitSettings.failure(), rateLimitSettings.maxKeys(),
                     System::currentTimeMillis, clientHash);
         }
         return limiter;
@@ -90,8 +101,13 @@ final class AppRuntime {
 
     /** How {@code @RateLimited(key = spec)} identifies callers, with the app's trusted proxies. */
     ClientKeys keys(String spec) {
-        limiter();
-        return rateLimitSettings.keys().withStrategy(spec);
+        ClientKeys k = keys.get(spec);
+        if (k == null) {
+            pool();
+            k = rateLimitSettings.keys().withStrategy(spec);
+            keys.put(spec, k);
+        }
+        return k;
     }
 
     List<Limit> limits(String text) {
@@ -125,8 +141,7 @@ final class AppRuntime {
     }
 
     RedisHealth.Status health() {
-        limiter(); // the pool
-        RedisMonitor.State s = api.monitor().state(Health.READINESS_BOUND_MS);
+        RedisMonitor.State s = pool().monitor().state(Health.READINESS_BOUND_MS);
         boolean storeUp = engine == null || engine.store().redisAvailable();
         boolean memory = engine != null && engine.config().failureMode() == SessionConfig.FailureMode.MEMORY;
         boolean up = s.available() && storeUp;
@@ -138,7 +153,7 @@ final class AppRuntime {
         if (limiter != null) {
             limiter.close();
         }
-        if (poolAcquired) {
+        if (api != null) {
             RedisConnections.release(context);
         }
         if (engine != null) {
