@@ -17,9 +17,10 @@ trap 'kill $PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do grep -q READY "$LOG" && break; sleep 0.2; done
 REDIS_URL=$(grep '^REDIS_URL=' "$LOG" | cut -d= -f2-)
 MEMORY_URL=$(grep '^MEMORY_URL=' "$LOG" | cut -d= -f2-)
+UNCACHED_URL=$(grep '^UNCACHED_URL=' "$LOG" | cut -d= -f2-)
 
 cookie() { curl -s -o /dev/null -c - "$1/init" | awk '$6 == "SESSION" || $6 == "JSESSIONID" {print $6 "=" $7}'; }
-RC=$(cookie "$REDIS_URL"); MC=$(cookie "$MEMORY_URL")
+RC=$(cookie "$REDIS_URL"); MC=$(cookie "$MEMORY_URL"); UC=$(cookie "$UNCACHED_URL")
 
 rps() { wrk -t2 -c"$CONNS" -d"${DURATION}s" -H "Cookie: $2" "$1" | awk '/Requests\/sec/ {print $2}'; }
 # Warm up both (JIT, pools, script cache) for 15 s each, then alternate memory/sessionfilter three times
@@ -27,19 +28,20 @@ rps() { wrk -t2 -c"$CONNS" -d"${DURATION}s" -H "Cookie: $2" "$1" | awk '/Request
 for u in read write; do
   wrk -t2 -c"$CONNS" -d15s -H "Cookie: $MC" "$MEMORY_URL/$u" >/dev/null
   wrk -t2 -c"$CONNS" -d15s -H "Cookie: $RC" "$REDIS_URL/$u" >/dev/null
+  wrk -t2 -c"$CONNS" -d15s -H "Cookie: $UC" "$UNCACHED_URL/$u" >/dev/null
 done
 median() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
 declare -A R
 for u in read write; do
-  m=(); s=()
+  m=(); s=(); n=()
   for _ in 1 2 3; do
-    m+=("$(rps "$MEMORY_URL/$u" "$MC")"); s+=("$(rps "$REDIS_URL/$u" "$RC")")
+    m+=("$(rps "$MEMORY_URL/$u" "$MC")"); s+=("$(rps "$REDIS_URL/$u" "$RC")"); n+=("$(rps "$UNCACHED_URL/$u" "$UC")")
   done
-  R[$u]="$(median "${m[@]}") $(median "${s[@]}") ${m[*]} | ${s[*]}"
+  R[$u]="$(median "${m[@]}") $(median "${s[@]}") $(median "${n[@]}") ${m[*]} | ${s[*]} | ${n[*]}"
 done
 echo "wrk -t2 -c$CONNS -d${DURATION}s per run; one session per app holding 5 attributes; median of 3 alternating runs"
 for u in read write; do
   set -- ${R[$u]}
-  printf '%-5s: memory %8.0f req/s   sessionfilter %8.0f req/s   ratio %.2f   (runs: %s)\n' "$u" "$1" "$2" \
-    "$(echo "$2 / $1" | bc -l)" "${*:3}"
+  printf '%-5s: memory %8.0f req/s   sessionfilter %8.0f (%.2f)   near cache off %8.0f (%.2f)   (runs: %s)\n' "$u" \
+    "$1" "$2" "$(echo "$2 / $1" | bc -l)" "$3" "$(echo "$3 / $1" | bc -l)" "${*:4}"
 done

@@ -201,7 +201,9 @@ public final class SessionFilter implements Filter {
                     + "); starting anyway");
         }
         ResilientSessionBackend store = new ResilientSessionBackend(config.namespace(), api,
-                config.failureMode() == SessionConfig.FailureMode.MEMORY, config.retention().toMillis());
+                config.failureMode() == SessionConfig.FailureMode.MEMORY, config.retention().toMillis(),
+                config.nearCacheEntries() == 0 ? null
+                        : new dev.sessionfilter.store.NearCache(config.nearCacheEntries(), config.nearCacheBytes()));
         SessionEngine engine = new SessionEngine(config, store, p.sealer(), context.getClassLoader(), context,
                 p.listeners(), System::currentTimeMillis, p.principals());
         store.writeTimes(engine::writtenAt);

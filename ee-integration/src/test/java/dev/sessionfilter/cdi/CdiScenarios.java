@@ -222,12 +222,23 @@ abstract class CdiScenarios {
         Set<String> ignored = Set.of("ping", "client|list", "info");
         Map<String, Long> read = redis().commandsDuring(() -> get(user, "b", "/probe/show"), ignored);
         System.out.println("Redis commands of a request reading two session beans: " + read);
-        assertEquals(1L, read.getOrDefault("hgetall", 0L), "one read of the session: " + read);
+        assertEquals(1L, sessionRoundTrips(read), "one read of the session: " + read);
         assertEquals(0L, read.getOrDefault("hset", 0L), "a read of the beans writes nothing: " + read);
         Map<String, Long> write = redis().commandsDuring(() -> get(user, "b", "/probe/add?item=plum"), ignored);
         System.out.println("Redis commands of a request changing one of them: " + write);
-        assertEquals(1L, write.getOrDefault("hgetall", 0L), "one read of the session: " + write);
+        assertEquals(2L, sessionRoundTrips(write), "a read and the commit: " + write);
         assertEquals(1L, write.getOrDefault("hset", 0L), "one write of the changed bean: " + write);
+    }
+
+    /**
+     * The request's round trips to the session: HGETALL, or the near cache's version-checked load, and the
+     * commit, both scripts. The sweepers' own scripts (CLAIM, per shard) run meanwhile and are told apart
+     * by the ZRANGEBYSCORE each of them runs.
+     */
+    private static long sessionRoundTrips(Map<String, Long> commands) {
+        long scripts = commands.getOrDefault("evalsha", 0L) + commands.getOrDefault("eval", 0L)
+                - commands.getOrDefault("zrangebyscore", 0L) / 2;
+        return commands.getOrDefault("hgetall", 0L) + scripts;
     }
 
     @Test

@@ -20,6 +20,8 @@ import java.util.regex.Pattern;
  * @param principalAttribute session attribute naming the user for the registry; null: {@code getRemoteUser()}
  * @param notifyWithin     bound on the delay between a session's deadline and its expiry notification
  * @param retention        how long an expired session's data waits in Redis for a sweeper when none runs
+ * @param nearCacheEntries sessions the near cache keeps per instance; 0: no near cache
+ * @param nearCacheBytes   bytes of sealed session data the near cache keeps
  * @param keysetSource     where the keyset came from (for messages), never its contents
  * @param keyset           the keyset text: secret
  */
@@ -27,7 +29,7 @@ public record SessionConfig(String namespace, Duration idleTimeout, Duration abs
                             List<String> serializationAllow, long maxAttributeSize, long maxSessionSize,
                             FailureMode failureMode, List<String> exclude, List<String> listeners,
                             String principalAttribute, Duration notifyWithin, Duration retention,
-                            String keysetSource, String keyset) {
+                            int nearCacheEntries, long nearCacheBytes, String keysetSource, String keyset) {
 
     /** Shortest and longest {@code sessionfilter.expiry.notifyWithin}. */
     public static final Duration MIN_NOTIFY_WITHIN = Duration.ofSeconds(1);
@@ -180,6 +182,8 @@ public record SessionConfig(String namespace, Duration idleTimeout, Duration abs
         if (retention == null) {
             retention = Duration.ofHours(1).compareTo(minRetention) < 0 ? minRetention : Duration.ofHours(1);
         }
+        int nearCacheEntries = r.integer(Setting.NEAR_CACHE_MAX_ENTRIES, 0, 10_000_000);
+        long nearCacheBytes = r.size(Setting.NEAR_CACHE_MAX_BYTES);
         String keyset = r.secret(Setting.KEYSET, Setting.KEYSET_FILE);
         String keysetSource = r.isSet(Setting.KEYSET_FILE)
                 ? r.source(Setting.KEYSET_FILE) + " (" + r.string(Setting.KEYSET_FILE) + ")"
@@ -192,7 +196,8 @@ public record SessionConfig(String namespace, Duration idleTimeout, Duration abs
         return new SessionConfig(ns, idle == null ? DEFAULT_IDLE_TIMEOUT : idle,
                 absolute == null ? Duration.ofHours(12) : absolute,
                 new CookieConfig(cookieName, secure, sameSite, path, domain), allow, maxAttr, maxSession,
-                failure, exclude, listeners, principalAttribute, notifyWithin, retention, keysetSource, keyset);
+                failure, exclude, listeners, principalAttribute, notifyWithin, retention, nearCacheEntries,
+                nearCacheBytes, keysetSource, keyset);
     }
 
     /** {@code sessionfilter:shop} for context path {@code /shop}, {@code sessionfilter:ROOT} for the root app. */

@@ -42,6 +42,8 @@ public enum Setting {
     PRINCIPAL_ATTRIBUTE("sessionfilter.principalAttribute", null, false),
     EXPIRY_NOTIFY_WITHIN("sessionfilter.expiry.notifyWithin", "10s", false),
     EXPIRY_RETENTION("sessionfilter.expiry.retention", "1h", false),
+    NEAR_CACHE_MAX_ENTRIES("sessionfilter.nearCache.maxEntries", "10000", false),
+    NEAR_CACHE_MAX_BYTES("sessionfilter.nearCache.maxBytes", "64MiB", false),
 
     // Reserved for the rate-limit filter and the health servlet (known names, so not typos).
     RATELIMIT_LIMITS("sessionfilter.ratelimit.limits", "200 per hour, 20 per minute", false),

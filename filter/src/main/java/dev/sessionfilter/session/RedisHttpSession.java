@@ -60,6 +60,7 @@ final class RedisHttpSession implements HttpSession {
         final String name;
         String field;
         byte[] original; // JSON as stored, null when new in this request
+        byte[] sealed; // the stored value it was opened from, null when new in this request
         byte[] json;     // JSON of the current value when known
         Object value;
         boolean decoded;
@@ -214,6 +215,7 @@ final class RedisHttpSession implements HttpSession {
             }
             removedFields.remove(a.field);
             a.json = json;
+            a.sealed = null;
             a.value = value;
             a.decoded = true;
             a.dirty = true;
@@ -484,6 +486,7 @@ final class RedisHttpSession implements HttpSession {
         for (Attr a : attrs.values()) {
             if (a.json != null && (a.dirty || a.decoded)) {
                 a.original = a.json;
+                a.sealed = null; // no longer what it was opened from
                 a.dirty = false;
             }
         }
@@ -654,14 +657,26 @@ final class RedisHttpSession implements HttpSession {
         a = new Attr(name, field);
         a.original = opened.json();
         a.json = a.original;
+        a.sealed = sealed;
         attrs.put(name, a);
         return a;
     }
 
     private Object value(Attr a) {
+        if (!a.decoded && a.json == a.original) {
+            Object known = engine.decodedBefore(a.sealed); // an immutable value: shared safely
+            if (known != null) {
+                a.value = known;
+                a.decoded = true;
+                return known;
+            }
+        }
         if (!a.decoded) {
             try {
                 a.value = engine.codec.decode(a.json);
+                if (a.json == a.original) {
+                    engine.decodedNow(a.sealed, a.value);
+                }
             } catch (IllegalArgumentException e) {
                 // Per class, so a second broken class is not hidden behind the first one's warning.
                 String type = engine.codec.typeName(a.json);
@@ -709,6 +724,7 @@ final class RedisHttpSession implements HttpSession {
             Attr a = new Attr(name, field);
             a.original = opened.json();
             a.json = a.original;
+            a.sealed = e.getValue();
             attrs.put(name, a);
         }
     }

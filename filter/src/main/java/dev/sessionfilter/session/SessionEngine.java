@@ -42,6 +42,10 @@ public final class SessionEngine {
     final SessionBackend store;
     final Sealer sealer;
     final AttributeCodec codec;
+    /** Plaintexts (and opened attributes) of sealed arrays the near cache hands out again; null without one. */
+    private final OpenedCache opened;
+    /** Decoded immutable attribute values, by their sealed array; null without a near cache. */
+    private final OpenedCache decoded;
     final Listeners listeners;
     final ServletContext servletContext;
     final PrincipalIndex principals;
@@ -66,6 +70,9 @@ public final class SessionEngine {
         this.store = store;
         this.sealer = sealer;
         this.codec = new AttributeCodec(config.serializationAllow(), loader);
+        // Without a near cache every load brings new arrays: nothing to find again.
+        this.opened = config.nearCacheEntries() > 0 ? new OpenedCache() : null;
+        this.decoded = config.nearCacheEntries() > 0 ? new OpenedCache() : null;
         this.listeners = listeners;
         this.servletContext = servletContext;
         this.clock = clock;
@@ -318,7 +325,7 @@ public final class SessionEngine {
     byte[] sealMeta(SessionKey key, long created, int maxInactive) {
         ByteBuffer b = ByteBuffer.allocate(META_LENGTH).put(META_FORMAT).putLong(created).putInt(maxInactive)
                 .put(key.id().getBytes(StandardCharsets.US_ASCII));
-        return sealer.seal(b.array(), key.associatedData(SessionKey.META));
+        return sealed(b.array(), sealer.seal(b.array(), key.associatedData(SessionKey.META)));
     }
 
     byte[] sealPrincipalName(SessionKey key, String name) {
@@ -359,7 +366,7 @@ public final class SessionEngine {
 
     byte[] sealLastAccess(SessionKey key, long at) {
         ByteBuffer b = ByteBuffer.allocate(9).put(FORMAT).putLong(at);
-        return sealer.seal(b.array(), key.associatedData(SessionKey.LAST_ACCESS));
+        return sealed(b.array(), sealer.seal(b.array(), key.associatedData(SessionKey.LAST_ACCESS)));
     }
 
     /**
@@ -370,7 +377,31 @@ public final class SessionEngine {
         byte[] n = name.getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.allocate(1 + 4 + n.length + 8 + json.length)
                 .put(FORMAT).putInt(n.length).put(n).putLong(writtenAt).put(json);
-        return sealer.seal(b.array(), key.associatedData(field));
+        byte[] sealed = sealer.seal(b.array(), key.associatedData(field));
+        if (opened != null) {
+            // The array our commit hands to the near cache: the next load here needs no AEAD open.
+            opened.put(sealed, new Opened(name, writtenAt, json));
+        }
+        return sealed;
+    }
+
+    /** Remembers what this instance just sealed, for the next load of the same arrays. */
+    private byte[] sealed(byte[] plain, byte[] sealed) {
+        if (opened != null) {
+            opened.put(sealed, plain);
+        }
+        return sealed;
+    }
+
+    /** A decoded immutable value of this sealed attribute seen before, or null. */
+    Object decodedBefore(byte[] sealed) {
+        return decoded == null || sealed == null ? null : decoded.get(sealed);
+    }
+
+    void decodedNow(byte[] sealed, Object value) {
+        if (decoded != null && sealed != null && AttributeCodec.immutable(value) && value != null) {
+            decoded.put(sealed, value);
+        }
     }
 
     /** An opened attribute: its real name, when it was written, its JSON. */
@@ -379,7 +410,17 @@ public final class SessionEngine {
 
     /** The opened attribute, or null when it does not open or is malformed. */
     Opened openAttribute(SessionKey key, String field, byte[] sealed) {
-        byte[] p = open(key, field, sealed);
+        if (opened != null && sealed != null && opened.get(sealed) instanceof Opened o) {
+            return o;
+        }
+        Opened o = parseAttribute(key, open(key, field, sealed));
+        if (opened != null && o != null) {
+            opened.put(sealed, o);
+        }
+        return o;
+    }
+
+    private Opened parseAttribute(SessionKey key, byte[] p) {
         if (p == null || p.length < 13 || p[0] != FORMAT) {
             warnOnce("attribute", key, "a stored attribute could not be opened; treating it as absent");
             return null;
@@ -402,7 +443,17 @@ public final class SessionEngine {
     }
 
     private byte[] open(SessionKey key, String field, byte[] sealed) {
-        return sealed == null ? null : sealer.open(sealed, key.associatedData(field));
+        if (sealed == null) {
+            return null;
+        }
+        if (opened != null && opened.get(sealed) instanceof byte[] p) {
+            return p;
+        }
+        byte[] p = sealer.open(sealed, key.associatedData(field));
+        if (opened != null && p != null) {
+            opened.put(sealed, p);
+        }
+        return p;
     }
 
     /** Logs a problem with stored data once per kind (then at DEBUG), never the value. */

@@ -20,15 +20,19 @@ public final class RedisSessionBackend implements SessionBackend {
     // An existing session is written only while it exists and no sweeper has claimed its expiry: a request
     // that began before the deadline and commits after it either keeps the session (it commits first) or
     // finds it expired (the sweeper claimed first), never both.
+    // ARGV: 'n'|'e', deadline ms (0: none), key ttl ms, session hash, version token, field count, fields and
+    // values, then fields to delete. Every commit stores a new random version token in field v and returns
+    // {1, the version it replaced}, so a near cache knows whether its copy was current; 0 when refused.
     static final LuaScript COMMIT = LuaScript.of("commit", """
             if ARGV[1] == 'n' then
               if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
             elseif redis.call('EXISTS', KEYS[1]) == 0 or redis.call('ZSCORE', KEYS[4], ARGV[4]) then
               return 0
             end
-            local n = tonumber(ARGV[5])
-            if n > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 6, 5 + 2 * n)) end
-            local first = 6 + 2 * n
+            local previous = redis.call('HGET', KEYS[1], 'v')
+            local n = tonumber(ARGV[6])
+            redis.call('HSET', KEYS[1], 'v', ARGV[5], unpack(ARGV, 7, 6 + 2 * n))
+            local first = 7 + 2 * n
             if #ARGV >= first then redis.call('HDEL', KEYS[1], unpack(ARGV, first, #ARGV)) end
             if ARGV[2] ~= '0' then
               redis.call('ZADD', KEYS[3], ARGV[2], ARGV[4])
@@ -37,7 +41,14 @@ public final class RedisSessionBackend implements SessionBackend {
               redis.call('ZREM', KEYS[3], ARGV[4])
               redis.call('PERSIST', KEYS[1])
             end
-            return 1
+            return {1, previous}
+            """);
+
+    // KEYS: session. ARGV: the version a near cache holds. 1 when the session still has it, else the whole
+    // session (empty when gone): a cached read and a stale one both cost one round trip.
+    static final LuaScript LOAD = LuaScript.of("load", """
+            if redis.call('HGET', KEYS[1], 'v') == ARGV[1] then return 1 end
+            return redis.call('HGETALL', KEYS[1])
             """);
 
     // KEYS: session, tombstone, deadlines, claims. ARGV: tombstone ms, session hash, only-if-live (1|0).
@@ -110,20 +121,67 @@ public final class RedisSessionBackend implements SessionBackend {
 
     private final RedisApi redis;
     private final long retentionMillis;
+    private final NearCache cache;
 
     public RedisSessionBackend(RedisApi redis) {
-        this(redis, DEFAULT_RETENTION_MILLIS);
+        this(redis, DEFAULT_RETENTION_MILLIS, null);
     }
 
-    public RedisSessionBackend(RedisApi redis, long retentionMillis) {
+    /** @param cache null for none: every load reads the whole session */
+    public RedisSessionBackend(RedisApi redis, long retentionMillis, NearCache cache) {
         this.redis = redis;
         this.retentionMillis = retentionMillis;
+        this.cache = cache;
     }
 
+    /**
+     * The whole session. With a near cache holding it, one script instead: when Redis still has the cached
+     * version, the cached fields (the same arrays as before, never mutated); otherwise the whole session,
+     * in the same round trip.
+     */
     @Override
     public Map<String, byte[]> load(SessionKey key) {
-        Map<String, byte[]> fields = redis.hgetAll(key.key());
-        return fields.isEmpty() ? null : fields;
+        Map<String, byte[]> fields;
+        NearCache.Entry e = cache == null ? null : cache.get(key.hash());
+        if (e != null) {
+            Object r;
+            try {
+                r = redis.eval(LOAD, List.of(key.key()), List.of(e.version()));
+            } catch (RedisUnavailableException x) {
+                throw x;
+            } catch (RuntimeException x) {
+                cache.remove(key.hash()); // WRONGTYPE: something else was planted under our key
+                return null;
+            }
+            if (r instanceof Long) {
+                cache.hit();
+                return e.fields();
+            }
+            cache.remove(key.hash());
+            fields = fieldsOf(r);
+        } else {
+            fields = redis.hgetAll(key.key());
+        }
+        if (fields.isEmpty()) {
+            return null; // invalidated, expired, or lost: never served from the cache
+        }
+        if (cache != null) {
+            cache.miss();
+            cache.loaded(key.hash(), fields);
+        }
+        return fields;
+    }
+
+    private static Map<String, byte[]> fieldsOf(Object reply) {
+        Map<String, byte[]> out = new java.util.HashMap<>();
+        if (reply instanceof List<?> l) {
+            for (int i = 0; i + 1 < l.size(); i += 2) {
+                if (l.get(i) instanceof byte[] f && l.get(i + 1) instanceof byte[] v) {
+                    out.put(new String(f, StandardCharsets.ISO_8859_1), v);
+                }
+            }
+        }
+        return out;
     }
 
     @Override
@@ -134,26 +192,59 @@ public final class RedisSessionBackend implements SessionBackend {
         args.add(ascii(ttl > 0 ? Long.toString(System.currentTimeMillis() + ttl) : "0"));
         args.add(ascii(Long.toString(ttl + retentionMillis)));
         args.add(ascii(key.hash()));
-        args.add(ascii(Integer.toString(delta.set().size())));
+        byte[] version = versionToken();
+        args.add(version);
+        // A copy written back after an outage carries the version it was read at: never store that again, or
+        // a near cache holding that old version would take the written-back session for its own copy.
+        int n = delta.set().size() - (delta.set().containsKey(SessionKey.VERSION) ? 1 : 0);
+        args.add(ascii(Integer.toString(n)));
         for (Map.Entry<String, byte[]> e : delta.set().entrySet()) {
-            args.add(ascii(e.getKey()));
-            args.add(e.getValue());
+            if (!e.getKey().equals(SessionKey.VERSION)) {
+                args.add(ascii(e.getKey()));
+                args.add(e.getValue());
+            }
         }
         for (String f : delta.remove()) {
-            args.add(ascii(f));
+            if (!f.equals(SessionKey.VERSION)) {
+                args.add(ascii(f));
+            }
         }
-        Object r = redis.eval(COMMIT, List.of(key.key(), key.tombstone(), key.deadlines(), key.claims()), args);
-        return r instanceof Long l && l == 1L;
+        Object r;
+        try {
+            r = redis.eval(COMMIT, List.of(key.key(), key.tombstone(), key.deadlines(), key.claims()), args);
+        } catch (RuntimeException e) {
+            if (cache != null) {
+                cache.remove(key.hash()); // it may or may not have been applied
+            }
+            throw e;
+        }
+        boolean ok = r instanceof List<?> l && !l.isEmpty() && l.get(0) instanceof Long one && one == 1L;
+        if (cache != null) {
+            if (ok) {
+                Object previous = ((List<?>) r).size() > 1 ? ((List<?>) r).get(1) : null;
+                cache.committed(key.hash(), delta, previous instanceof byte[] b ? b : null, version);
+            } else {
+                cache.remove(key.hash());
+            }
+        }
+        return ok;
+    }
+
+    /** 16 random hex digits: unique enough per session that a session rebuilt after a data loss never matches. */
+    private static byte[] versionToken() {
+        return ascii(Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE));
     }
 
     @Override
     public Ended delete(SessionKey key) {
+        forget(key);
         return ended(redis.eval(DELETE, sessionKeys(key), List.of(ascii(Long.toString(TOMBSTONE_MILLIS)),
                 ascii(key.hash()), ascii("0"))));
     }
 
     @Override
     public Ended retire(SessionKey key) {
+        forget(key);
         return ended(redis.eval(DELETE, sessionKeys(key), List.of(ascii(Long.toString(TOMBSTONE_MILLIS)),
                 ascii(key.hash()), ascii("1"))));
     }
@@ -170,8 +261,15 @@ public final class RedisSessionBackend implements SessionBackend {
         return load(key);
     }
 
+    private void forget(SessionKey key) {
+        if (cache != null) {
+            cache.remove(key.hash());
+        }
+    }
+
     @Override
     public boolean finishExpired(SessionKey key, long leaseUntil) {
+        forget(key);
         Object r = redis.eval(FINISH, List.of(key.key(), key.claims()),
                 List.of(ascii(key.hash()), ascii(Long.toString(leaseUntil))));
         return r instanceof Long l && l == 1L;

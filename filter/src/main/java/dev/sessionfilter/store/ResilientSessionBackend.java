@@ -34,17 +34,31 @@ public final class ResilientSessionBackend implements SessionBackend, RedisMonit
     }
 
     public ResilientSessionBackend(String namespace, RedisApi api, boolean memoryFallback) {
-        this(namespace, api, memoryFallback, DEFAULT_CACHE_BYTES, RedisSessionBackend.DEFAULT_RETENTION_MILLIS);
+        this(namespace, api, memoryFallback, DEFAULT_CACHE_BYTES, RedisSessionBackend.DEFAULT_RETENTION_MILLIS, null);
+    }
+
+    private final NearCache nearCache;
+
+    /** The near cache, or null when there is none. */
+    public NearCache nearCache() {
+        return nearCache;
     }
 
     public ResilientSessionBackend(String namespace, RedisApi api, boolean memoryFallback, long retentionMillis) {
-        this(namespace, api, memoryFallback, DEFAULT_CACHE_BYTES, retentionMillis);
+        this(namespace, api, memoryFallback, DEFAULT_CACHE_BYTES, retentionMillis, null);
+    }
+
+    /** @param nearCache null for none */
+    public ResilientSessionBackend(String namespace, RedisApi api, boolean memoryFallback, long retentionMillis,
+                                   NearCache nearCache) {
+        this(namespace, api, memoryFallback, DEFAULT_CACHE_BYTES, retentionMillis, nearCache);
     }
 
     ResilientSessionBackend(String namespace, RedisApi api, boolean memoryFallback, long cacheBytes,
-                            long retentionMillis) {
+                            long retentionMillis, NearCache nearCache) {
         this.namespace = namespace;
-        this.redis = new RedisSessionBackend(api, retentionMillis);
+        this.nearCache = nearCache;
+        this.redis = new RedisSessionBackend(api, retentionMillis, nearCache);
         this.monitor = api.monitor();
         this.memoryFallback = memoryFallback;
         this.copies = new LocalCopies(memoryFallback ? cacheBytes : 0);

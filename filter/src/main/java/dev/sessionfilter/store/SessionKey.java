@@ -35,6 +35,8 @@ public final class SessionKey {
     public static final String PRINCIPAL = "p";
     /** Field of the sealed principal name. */
     public static final String PRINCIPAL_NAME = "u";
+    /** A random token each commit stores, for near caches to check that their copy is current. */
+    public static final String VERSION = "v";
     /** Prefix of attribute fields. */
     public static final String ATTRIBUTE_PREFIX = "a:";
 

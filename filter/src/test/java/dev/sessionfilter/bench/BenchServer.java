@@ -17,8 +17,9 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * Not a test: the server bench/throughput.sh loads. Two applications on one Tomcat, same servlet:
- * /redis with SessionFilter (real Redis), /memory with Tomcat's own in-memory sessions (the baseline).
+ * Not a test: the server bench/throughput.sh loads. Three applications, same servlet: /redis with
+ * SessionFilter (real Redis, near cache on), /uncached (near cache off), /memory with Tomcat's own
+ * in-memory sessions (the baseline).
  * Each session holds 5 attributes (strings, a number, a list). Prints the port, then waits.
  */
 public final class BenchServer {
@@ -29,13 +30,21 @@ public final class BenchServer {
                 .param("sessionfilter.keyset", TestApps.newKeyset())
                 .filter("sessions", new SessionFilter(), Map.of())
                 .servlet("bench", new BenchServlet(), "/*").start();
+        EmbeddedTomcat uncachedApp = new EmbeddedTomcat("/uncached")
+                .param("sessionfilter.redis.url", redis.url())
+                .param("sessionfilter.keyset", TestApps.newKeyset())
+                .param("sessionfilter.nearCache.maxEntries", "0")
+                .filter("sessions", new SessionFilter(), Map.of())
+                .servlet("bench", new BenchServlet(), "/*").start();
         EmbeddedTomcat memoryApp = new EmbeddedTomcat("/memory").servlet("bench", new BenchServlet(), "/*").start();
         System.out.println("REDIS_URL=" + redisApp.url(""));
+        System.out.println("UNCACHED_URL=" + uncachedApp.url(""));
         System.out.println("MEMORY_URL=" + memoryApp.url(""));
         System.out.println("READY");
         System.out.flush();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             redisApp.close();
+            uncachedApp.close();
             memoryApp.close();
             redis.close();
         }));

@@ -122,6 +122,7 @@ class BadInputIT {
         SessionKey k = new SessionKey(NS, b.cookies.get("SESSION"));
         try (Jedis j = redis.jedis()) {
             j.hset(k.key(), bytes(k.attributeField("bad")), bytes("not a ciphertext"));
+            unversion(j, k);
         }
         Browser.Response r = b.get(app.url("/ops/get?n=bad"));
         assertEquals(200, r.status());
@@ -139,9 +140,21 @@ class BadInputIT {
         b.get(app.url("/ops/set?n=user&v=old-data"));
         String cookie = b.cookies.get("SESSION");
         try (Jedis j = redis.jedis()) {
-            plant.apply(j, new SessionKey(NS, cookie));
+            SessionKey k = new SessionKey(NS, cookie);
+            plant.apply(j, k);
+            unversion(j, k);
         }
         assertFresh(cookie);
+    }
+
+    /**
+     * A planted value comes with another version: the near cache, which would otherwise keep serving the
+     * verified copy it holds (docs/performance.md), reads the session again and meets the plant.
+     */
+    static void unversion(Jedis j, SessionKey k) {
+        if ("hash".equals(j.type(k.key()))) {
+            j.hset(k.key(), bytes("v"), bytes("planted"));
+        }
     }
 
     private static byte[] bytes(String s) {

@@ -117,6 +117,8 @@ class EncryptionAtRestIT {
             j.hset(kb.key(), kb.attributeField("role").getBytes(StandardCharsets.US_ASCII), adminValue);
             // Another attribute of the same session:
             j.hset(ka.key(), ka.attributeField("nick").getBytes(StandardCharsets.US_ASCII), adminValue);
+            BadInputIT.unversion(j, ka);
+            BadInputIT.unversion(j, kb);
         }
         assertEquals("null", b.get(oldApp.url("/ops/get?n=role")).body());
         assertEquals("null", a.get(oldApp.url("/ops/get?n=nick")).body());

@@ -25,17 +25,26 @@ class RoundTripBudgetIT {
             "select", "auth", "script|load");
     static RedisProcess redis;
     static EmbeddedTomcat app;
+    /** The same app without the near cache: every load reads the whole session. */
+    static EmbeddedTomcat uncached;
 
     @BeforeAll
     static void start() {
         redis = RedisServers.standalone();
         // The expiry sweeper's own commands would show in the counts: its first round comes after the test.
         app = TestApps.app(redis.url(), TestApps.newKeyset()).param("sessionfilter.expiry.notifyWithin", "1h").start();
+        uncached = TestApps.app(redis.url(), TestApps.newKeyset()).param("sessionfilter.expiry.notifyWithin", "1h")
+                .param("sessionfilter.nearCache.maxEntries", "0").start();
+        // Redis learns each script once (EVALSHA, NOSCRIPT, EVAL): not a per-request cost.
+        Browser warm = new Browser();
+        warm.get(app.url("/ops/set?n=w&v=1"));
+        warm.get(app.url("/ops/set?n=w&v=2"));
     }
 
     @AfterAll
     static void stop() {
         app.close();
+        uncached.close();
         redis.close();
     }
 
@@ -57,12 +66,49 @@ class RoundTripBudgetIT {
         assertEquals(Map.of(), delta(() -> assertEquals("untouched", b.get(app.url("/ops/none")).body())));
     }
 
+    /**
+     * With the near cache holding the session: one script that compares the session's version (its HGET)
+     * and returns 1 instead of the whole hash.
+     */
+    static final Map<String, Long> CACHED_READ = Map.of("evalsha", 1L, "hget", 1L);
+
     @Test
     void readOnlyRequest_costsOneRoundTrip() {
         Browser b = sessionWithFiveAttributes();
-        assertEquals(Map.of("hgetall", 1L), delta(() -> assertEquals("value3", b.get(app.url("/ops/get?n=a3")).body())));
+        assertEquals(CACHED_READ, delta(() -> assertEquals("value3", b.get(app.url("/ops/get?n=a3")).body())));
         // Reading all five attributes is still one round trip.
-        assertEquals(Map.of("hgetall", 1L), delta(() -> assertEquals("a0,a1,a2,a3,a4", b.get(app.url("/ops/names")).body())));
+        assertEquals(CACHED_READ, delta(() -> assertEquals("a0,a1,a2,a3,a4", b.get(app.url("/ops/names")).body())));
+    }
+
+    @Test
+    void withoutTheNearCache_aReadIsOneHgetall_andAWriteTheSameTwoRoundTrips() {
+        Browser b = new Browser();
+        for (int i = 0; i < 5; i++) {
+            b.get(uncached.url("/ops/set?n=a" + i + "&v=value" + i));
+        }
+        assertEquals(Map.of("hgetall", 1L), delta(() -> assertEquals("value3", b.get(uncached.url("/ops/get?n=a3")).body())));
+        Map<String, Long> write = new java.util.HashMap<>(COMMIT_IN_SCRIPT);
+        write.put("hgetall", 1L); // HGETALL and one EVALSHA: two round trips, as with the cache
+        write.put("evalsha", 1L);
+        write.put("hget", 1L); // the previous version, inside the commit script
+        assertEquals(write, delta(() -> b.get(uncached.url("/ops/set?n=a2&v=changed"))));
+    }
+
+    @Test
+    void aSessionChangedElsewhere_isReadWhole_once() {
+        Browser b = sessionWithFiveAttributes();
+        // Another instance (the uncached app shares nothing with this one but Redis) cannot change this
+        // app's sessions (other keyset), so the change comes through this app; a direct write of the
+        // version field stands for another instance's commit.
+        try (var j = redis.jedis()) {
+            String key = j.keys("*:s:*").stream().filter(k -> j.type(k).equals("hash") && j.hexists(k, "v")
+                    && j.hlen(k) == 8).findFirst().orElseThrow();
+            j.hset(key, "v", "changed-elsewhere");
+        }
+        Map<String, Long> first = delta(() -> b.get(app.url("/ops/get?n=a3")));
+        assertEquals(Map.of("evalsha", 1L, "hget", 1L, "hgetall", 1L), first,
+                "the version differs: the whole session, in the same round trip");
+        assertEquals(CACHED_READ, delta(() -> b.get(app.url("/ops/get?n=a3"))));
     }
 
     @Test
@@ -82,8 +128,12 @@ class RoundTripBudgetIT {
         assertEquals(COMMIT_IN_SCRIPT, d);
     }
 
-    /** A load and a commit: two round trips (HGETALL, EVALSHA), the rest runs inside the script. */
-    static final Map<String, Long> COMMIT_IN_SCRIPT = Map.of("hgetall", 1L, "evalsha", 1L, "exists", 1L,
+    /**
+     * A cached load and a commit: two round trips (two EVALSHA); the rest runs inside the scripts: the
+     * load's HGET of the version, the commit's HGET of the version it replaces, EXISTS, ZSCORE, one HSET,
+     * ZADD, PEXPIRE.
+     */
+    static final Map<String, Long> COMMIT_IN_SCRIPT = Map.of("evalsha", 2L, "hget", 2L, "exists", 1L,
             "zscore", 1L, "hset", 1L, "zadd", 1L, "pexpire", 1L);
 
     /** The same budget on a 3-master Cluster: the deadline index lives in the session's slot, no extra hop. */
@@ -100,7 +150,7 @@ class RoundTripBudgetIT {
                 for (int k = 0; k < 5; k++) {
                     b.get(c.url("/ops/set?n=a" + k + "&v=value" + k));
                 }
-                assertEquals(Map.of("hgetall", 1L), onCluster(cluster, ignored,
+                assertEquals(CACHED_READ, onCluster(cluster, ignored,
                         () -> assertEquals("value3", b.get(c.url("/ops/get?n=a3")).body())));
                 assertEquals(COMMIT_IN_SCRIPT, onCluster(cluster, ignored, () -> b.get(c.url("/ops/set?n=a2&v=changed"))));
             }

@@ -1,0 +1,79 @@
+package dev.sessionfilter.session;
+
+import dev.sessionfilter.testing.Browser;
+import dev.sessionfilter.testing.EmbeddedTomcat;
+import dev.sessionfilter.testing.RedisProcess;
+import dev.sessionfilter.testing.RedisServers;
+import dev.sessionfilter.testing.TestApps;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Guarantee 13 with the near cache on (the default): two instances, one user alternating between them.
+ * Each round writes on one instance and reads on the other at once, then invalidates on one and reads on
+ * the other: every read must see the write just made, and an invalidated session is never served again.
+ */
+class FreshnessIT {
+    private static final int ROUNDS = 1000;
+
+    @Test
+    void standalone_alternatingInstances_neverReadStale() {
+        try (RedisProcess redis = RedisServers.standalone()) {
+            String keyset = TestApps.newKeyset();
+            try (EmbeddedTomcat a = TestApps.app(redis.url(), keyset).start();
+                 EmbeddedTomcat b = TestApps.app(redis.url(), keyset).start()) {
+                alternate(a, b);
+                // Redis lost everything (a restart without persistence): nothing cached is served.
+                Browser user = new Browser();
+                assertEquals("ok", user.get(a.url("/ops/set?n=k&v=before")).body());
+                assertEquals("before", user.get(b.url("/ops/get?n=k")).body()); // B caches it too
+                try (var j = redis.jedis()) {
+                    j.flushAll();
+                }
+                assertEquals("no-session", user.get(a.url("/ops/get?n=k")).body());
+                assertEquals("no-session", user.get(b.url("/ops/get?n=k")).body());
+            }
+        }
+    }
+
+    @Test
+    void cluster_alternatingInstances_neverReadStale() {
+        try (RedisServers.Cluster cluster = new RedisServers.Cluster()) {
+            String keyset = TestApps.newKeyset();
+            try (EmbeddedTomcat a = TestApps.app("redis://127.0.0.1:1", keyset)
+                         .param("sessionfilter.redis.cluster.nodes", cluster.nodes()).start();
+                 EmbeddedTomcat b = TestApps.app("redis://127.0.0.1:1", keyset)
+                         .param("sessionfilter.redis.cluster.nodes", cluster.nodes()).start()) {
+                alternate(a, b);
+            }
+        }
+    }
+
+    private static void alternate(EmbeddedTomcat a, EmbeddedTomcat b) {
+        int stale = 0;
+        int served = 0;
+        Browser user = new Browser();
+        for (int i = 0; i < ROUNDS; i++) {
+            EmbeddedTomcat writer = i % 2 == 0 ? a : b;
+            EmbeddedTomcat reader = i % 2 == 0 ? b : a;
+            assertEquals("ok", user.get(writer.url("/ops/set?n=counter&v=" + i)).body());
+            if (!String.valueOf(i).equals(user.get(reader.url("/ops/get?n=counter")).body())) {
+                stale++;
+            }
+            if (i % 10 == 9) { // every tenth round: invalidate on one, read on the other (and the first)
+                String before = user.cookies.get("SESSION");
+                user.get(writer.url("/ops/invalidate"));
+                Browser replay = Browser.withSession(before); // a client that kept the old cookie
+                if (!"no-session".equals(replay.get(reader.url("/ops/get?n=counter")).body())
+                        || !"no-session".equals(replay.get(writer.url("/ops/get?n=counter")).body())) {
+                    served++;
+                }
+            }
+        }
+        assertEquals(0, stale, "reads that missed the other instance's write just before, of " + ROUNDS);
+        assertEquals(0, served, "invalidated sessions served again");
+        assertTrue(user.get(a.url("/ops/get?n=counter")).body().matches("\\d+|no-session"));
+    }
+}
