@@ -129,6 +129,11 @@ public final class Health {
                 if (engine.store() instanceof ResilientSessionBackend r) {
                     data.put("redisOutages", r.outages());
                     data.put("pendingWriteBacks", r.pendingWriteBacks());
+                    if (r.nearCache() != null) {
+                        long[] c = r.nearCache().counters();
+                        data.put("nearCacheHits", c[0]);
+                        data.put("nearCacheMisses", c[1]);
+                    }
                 }
             }
             data.put("rateLimitRefused", rateLimitRefusals().values().stream().mapToLong(Long::longValue).sum());
@@ -221,6 +226,14 @@ public final class Health {
                         .sample("", expiry.lost());
             }
             if (engine.store() instanceof ResilientSessionBackend r) {
+                if (r.nearCache() != null) {
+                    long[] c = r.nearCache().counters();
+                    p.metric("sessionfilter_near_cache_hits_total", "counter",
+                            "Session loads served from the near cache after Redis confirmed the version.").sample("", c[0]);
+                    p.metric("sessionfilter_near_cache_misses_total", "counter",
+                            "Session loads that read the whole session (not cached here, or changed elsewhere).")
+                            .sample("", c[1]);
+                }
                 p.metric("sessionfilter_redis_outages_total", "counter", "Redis outages the session store went through.")
                         .sample("", r.outages());
                 p.metric("sessionfilter_sessions_pending_writeback", "gauge",

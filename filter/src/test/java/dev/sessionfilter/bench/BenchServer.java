@@ -51,7 +51,12 @@ public final class BenchServer {
         new CountDownLatch(1).await();
     }
 
-    /** /init creates the session; /read reads all five attributes; /write changes one. */
+    private static final String KB = "x".repeat(1000);
+
+    /**
+     * /init creates a session of five attributes of about 1 KB each (three strings, a number, a list of ten
+     * 100-character strings); /read reads all five; /write changes one (the number).
+     */
     public static final class BenchServlet extends HttpServlet {
         private static final long serialVersionUID = 1L;
 
@@ -62,11 +67,15 @@ public final class BenchServer {
             switch (req.getPathInfo() == null ? "" : req.getPathInfo()) {
                 case "/init" -> {
                     HttpSession s = req.getSession();
-                    s.setAttribute("user", "alice@example.com");
-                    s.setAttribute("role", "customer");
+                    s.setAttribute("user", "alice@example.com " + KB);
+                    s.setAttribute("role", "customer " + KB);
                     s.setAttribute("visits", 0);
-                    s.setAttribute("locale", "en-GB");
-                    s.setAttribute("cart", new ArrayList<>(List.of("apple", "pear", "plum")));
+                    s.setAttribute("locale", "en-GB " + KB);
+                    List<String> cart = new ArrayList<>();
+                    for (int i = 0; i < 10; i++) {
+                        cart.add("item " + i + " " + KB.substring(0, 93));
+                    }
+                    s.setAttribute("cart", cart);
                     resp.getWriter().print("ok");
                 }
                 case "/read" -> {
