@@ -61,6 +61,7 @@ final class RedisHttpSession implements HttpSession {
         String field;
         byte[] original; // JSON as stored, null when new in this request
         byte[] sealed; // the stored value it was opened from, null when new in this request
+        Object pristine; // for a plain mutable value: what it was when decoded (compared at commit, never handed out)
         byte[] json;     // JSON of the current value when known
         Object value;
         boolean decoded;
@@ -216,6 +217,7 @@ final class RedisHttpSession implements HttpSession {
             removedFields.remove(a.field);
             a.json = json;
             a.sealed = null;
+            a.pristine = null;
             a.value = value;
             a.decoded = true;
             a.dirty = true;
@@ -404,6 +406,9 @@ final class RedisHttpSession implements HttpSession {
                 continue;
             }
             byte[] json = a.json;
+            if (a.decoded && !a.dirty && a.pristine != null && PlainValues.same(a.value, a.pristine)) {
+                continue; // a plain value as it was decoded: unchanged, no need to encode it to know
+            }
             if (a.decoded && !AttributeCodec.immutable(a.value)) {
                 if (a.value instanceof HttpSessionActivationListener l) {
                     Listeners.run(() -> l.sessionWillPassivate(new HttpSessionEvent(this)));
@@ -442,6 +447,7 @@ final class RedisHttpSession implements HttpSession {
             Attr a = w.getKey();
             set.put(a.field, engine.sealAttribute(key, a.field, a.name, w.getValue(), now));
             a.json = w.getValue();
+            a.pristine = null; // changed: the next commit of this request encodes it again
         }
         boolean refresh = !persisted || now - storedLastAccess >= refreshIntervalMillis();
         if (set.isEmpty() && removedFields.isEmpty() && !metaDirty && !refresh && !principalDirty) {
@@ -664,8 +670,15 @@ final class RedisHttpSession implements HttpSession {
 
     private Object value(Attr a) {
         if (!a.decoded && a.json == a.original) {
-            Object known = engine.decodedBefore(a.sealed); // an immutable value: shared safely
-            if (known != null) {
+            Object known = engine.decodedBefore(a.sealed);
+            if (known instanceof PlainValues.Pristine p) {
+                // Decoded before: this request gets its own copy, cheaper than parsing the JSON again.
+                a.value = PlainValues.copyOf(p.value());
+                a.pristine = p.value();
+                a.decoded = true;
+                return a.value;
+            }
+            if (known != null) { // an immutable value: shared safely
                 a.value = known;
                 a.decoded = true;
                 return known;
@@ -674,7 +687,15 @@ final class RedisHttpSession implements HttpSession {
         if (!a.decoded) {
             try {
                 a.value = engine.codec.decode(a.json);
-                if (a.json == a.original) {
+                if (!AttributeCodec.immutable(a.value)) {
+                    Object copy = PlainValues.copyOf(a.value);
+                    if (copy != null) {
+                        a.pristine = copy;
+                        if (a.json == a.original) {
+                            engine.decodedPlain(a.sealed, copy);
+                        }
+                    }
+                } else if (a.json == a.original) {
                     engine.decodedNow(a.sealed, a.value);
                 }
             } catch (IllegalArgumentException e) {

@@ -398,6 +398,13 @@ public final class SessionEngine {
         return decoded == null || sealed == null ? null : decoded.get(sealed);
     }
 
+    /** Keeps the pristine copy of a plain mutable value decoded from this sealed attribute. */
+    void decodedPlain(byte[] sealed, Object pristine) {
+        if (decoded != null && sealed != null) {
+            decoded.put(sealed, new PlainValues.Pristine(pristine));
+        }
+    }
+
     void decodedNow(byte[] sealed, Object value) {
         if (decoded != null && sealed != null && AttributeCodec.immutable(value) && value != null) {
             decoded.put(sealed, value);

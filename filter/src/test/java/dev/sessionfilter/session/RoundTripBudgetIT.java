@@ -121,6 +121,15 @@ class RoundTripBudgetIT {
     }
 
     @Test
+    void readingAListWithoutChangingIt_writesNothing() {
+        Browser b = new Browser();
+        b.get(app.url("/ops/cart-add?v=1"));
+        b.get(app.url("/ops/cart-add?v=2"));
+        assertEquals(CACHED_READ, delta(() -> assertEquals("[1, 2]", b.get(app.url("/ops/get?n=cart")).body())));
+        assertEquals(CACHED_READ, delta(() -> assertEquals("[1, 2]", b.get(app.url("/ops/get?n=cart")).body())));
+    }
+
+    @Test
     void inPlaceMutation_costsTwoRoundTrips() {
         Browser b = new Browser();
         b.get(app.url("/ops/cart-add?v=1"));
