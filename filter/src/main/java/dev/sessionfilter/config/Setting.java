@@ -42,7 +42,7 @@ public enum Setting {
     PRINCIPAL_ATTRIBUTE("sessionfilter.principalAttribute", null, false),
     EXPIRY_NOTIFY_WITHIN("sessionfilter.expiry.notifyWithin", "10s", false),
     EXPIRY_RETENTION("sessionfilter.expiry.retention", "1h", false),
-    NEAR_CACHE_MAX_ENTRIES("sessionfilter.nearCache.maxEntries", "10000", false),
+    NEAR_CACHE_MAX_ENTRIES("sessionfilter.nearCache.maxEntries", "0", false),
     NEAR_CACHE_MAX_BYTES("sessionfilter.nearCache.maxBytes", "64MiB", false),
 
     // Reserved for the rate-limit filter and the health servlet (known names, so not typos).

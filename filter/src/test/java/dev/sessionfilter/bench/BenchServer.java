@@ -27,6 +27,7 @@ public final class BenchServer {
         RedisProcess redis = RedisServers.standalone();
         EmbeddedTomcat redisApp = new EmbeddedTomcat("/redis")
                 .param("sessionfilter.redis.url", redis.url())
+                .param("sessionfilter.nearCache.maxEntries", "10000")
                 .param("sessionfilter.keyset", TestApps.newKeyset())
                 .filter("sessions", new SessionFilter(), Map.of())
                 .servlet("bench", new BenchServlet(), "/*").start();

@@ -11,7 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Guarantee 13 with the near cache on (the default): two instances, one user alternating between them.
+ * Guarantee 13 with the near cache on (sessionfilter.nearCache.maxEntries): two instances, one user
+ * alternating between them.
  * Each round writes on one instance and reads on the other at once, then invalidates on one and reads on
  * the other: every read must see the write just made, and an invalidated session is never served again.
  */
@@ -22,8 +23,8 @@ class FreshnessIT {
     void standalone_alternatingInstances_neverReadStale() {
         try (RedisProcess redis = RedisServers.standalone()) {
             String keyset = TestApps.newKeyset();
-            try (EmbeddedTomcat a = TestApps.app(redis.url(), keyset).start();
-                 EmbeddedTomcat b = TestApps.app(redis.url(), keyset).start()) {
+            try (EmbeddedTomcat a = cached(TestApps.app(redis.url(), keyset)).start();
+                 EmbeddedTomcat b = cached(TestApps.app(redis.url(), keyset)).start()) {
                 alternate(a, b);
                 // Redis lost everything (a restart without persistence): nothing cached is served.
                 Browser user = new Browser();
@@ -42,13 +43,17 @@ class FreshnessIT {
     void cluster_alternatingInstances_neverReadStale() {
         try (RedisServers.Cluster cluster = new RedisServers.Cluster()) {
             String keyset = TestApps.newKeyset();
-            try (EmbeddedTomcat a = TestApps.app("redis://127.0.0.1:1", keyset)
+            try (EmbeddedTomcat a = cached(TestApps.app("redis://127.0.0.1:1", keyset))
                          .param("sessionfilter.redis.cluster.nodes", cluster.nodes()).start();
-                 EmbeddedTomcat b = TestApps.app("redis://127.0.0.1:1", keyset)
+                 EmbeddedTomcat b = cached(TestApps.app("redis://127.0.0.1:1", keyset))
                          .param("sessionfilter.redis.cluster.nodes", cluster.nodes()).start()) {
                 alternate(a, b);
             }
         }
+    }
+
+    private static EmbeddedTomcat cached(EmbeddedTomcat app) {
+        return app.param("sessionfilter.nearCache.maxEntries", "10000");
     }
 
     private static void alternate(EmbeddedTomcat a, EmbeddedTomcat b) {

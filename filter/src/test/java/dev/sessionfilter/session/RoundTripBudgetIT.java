@@ -25,16 +25,17 @@ class RoundTripBudgetIT {
             "select", "auth", "script|load");
     static RedisProcess redis;
     static EmbeddedTomcat app;
-    /** The same app without the near cache: every load reads the whole session. */
+    /** The same app without the near cache (the default): every load reads the whole session. */
     static EmbeddedTomcat uncached;
 
     @BeforeAll
     static void start() {
         redis = RedisServers.standalone();
         // The expiry sweeper's own commands would show in the counts: its first round comes after the test.
-        app = TestApps.app(redis.url(), TestApps.newKeyset()).param("sessionfilter.expiry.notifyWithin", "1h").start();
+        app = TestApps.app(redis.url(), TestApps.newKeyset()).param("sessionfilter.expiry.notifyWithin", "1h")
+                .param("sessionfilter.nearCache.maxEntries", "10000").start();
         uncached = TestApps.app(redis.url(), TestApps.newKeyset()).param("sessionfilter.expiry.notifyWithin", "1h")
-                .param("sessionfilter.nearCache.maxEntries", "0").start();
+                .start(); // the default: no near cache
         // Redis learns each script once (EVALSHA, NOSCRIPT, EVAL): not a per-request cost.
         Browser warm = new Browser();
         warm.get(app.url("/ops/set?n=w&v=1"));
@@ -151,7 +152,8 @@ class RoundTripBudgetIT {
         try (dev.sessionfilter.testing.RedisServers.Cluster cluster = new dev.sessionfilter.testing.RedisServers.Cluster();
              EmbeddedTomcat c = TestApps.app("redis://127.0.0.1:1", TestApps.newKeyset())
                      .param("sessionfilter.redis.cluster.nodes", cluster.nodes())
-                     .param("sessionfilter.expiry.notifyWithin", "1h").start()) {
+                     .param("sessionfilter.expiry.notifyWithin", "1h")
+                     .param("sessionfilter.nearCache.maxEntries", "10000").start()) {
             Set<String> ignored = new java.util.HashSet<>(IGNORED);
             ignored.addAll(Set.of("cluster|slots", "cluster|shards", "cluster|nodes", "cluster|info", "readonly"));
             for (int i = 0; i < 6; i++) { // sessions on different shards and masters
