@@ -1,6 +1,7 @@
 package dev.sessionfilter.session;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -37,27 +38,10 @@ final class PlainValues {
         }
         Class<?> c = v.getClass();
         if (c == ArrayList.class) {
-            List<?> l = (List<?>) v;
-            List<Object> out = new ArrayList<>(l.size());
-            for (Object x : l) {
-                Object y = copy(x, budget);
-                if (y == null) {
-                    return null;
-                }
-                out.add(y == Null.INSTANCE ? null : y);
-            }
-            return out;
+            return copyAll((List<?>) v, new ArrayList<>(((List<?>) v).size()), budget);
         }
         if (c == LinkedHashSet.class) {
-            Set<Object> out = new LinkedHashSet<>();
-            for (Object x : (Set<?>) v) {
-                Object y = copy(x, budget);
-                if (y == null) {
-                    return null;
-                }
-                out.add(y == Null.INSTANCE ? null : y);
-            }
-            return out;
+            return copyAll((Set<?>) v, new LinkedHashSet<>(), budget);
         }
         if (c == LinkedHashMap.class) {
             Map<Object, Object> out = new LinkedHashMap<>();
@@ -74,6 +58,17 @@ final class PlainValues {
         return null;
     }
 
+    private static Object copyAll(Iterable<?> from, Collection<Object> to, int[] budget) {
+        for (Object x : from) {
+            Object y = copy(x, budget);
+            if (y == null) {
+                return null;
+            }
+            to.add(y == Null.INSTANCE ? null : y);
+        }
+        return to;
+    }
+
     /** Whether two plain values are the same, in iteration order and classes (what their JSON would say). */
     static boolean same(Object a, Object b) {
         if (a == b) {
@@ -82,20 +77,9 @@ final class PlainValues {
         if (a == null || b == null || a.getClass() != b.getClass()) {
             return false;
         }
-        if (a instanceof List<?> x) {
-            List<?> y = (List<?>) b;
-            if (x.size() != y.size()) {
-                return false;
-            }
-            for (int i = 0; i < x.size(); i++) {
-                if (!same(x.get(i), y.get(i))) {
-                    return false;
-                }
-            }
-            return true;
-        }
-        if (a instanceof Set<?> x) {
-            return sameInOrder(x.iterator(), ((Set<?>) b).iterator(), x.size(), ((Set<?>) b).size());
+        if (a instanceof Collection<?> x) { // List or Set: element by element, in order
+            Collection<?> y = (Collection<?>) b;
+            return sameInOrder(x.iterator(), y.iterator(), x.size(), y.size());
         }
         if (a instanceof Map<?, ?> x) {
             Map<?, ?> y = (Map<?, ?>) b;

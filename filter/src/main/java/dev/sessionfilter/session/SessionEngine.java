@@ -420,7 +420,8 @@ public final class SessionEngine {
         if (opened != null && sealed != null && opened.get(sealed) instanceof Opened o) {
             return o;
         }
-        Opened o = parseAttribute(key, open(key, field, sealed));
+        // Opened straight from the sealer: the cache keeps the parsed attribute, not also its plaintext.
+        Opened o = parseAttribute(key, sealed == null ? null : sealer.open(sealed, key.associatedData(field)));
         if (opened != null && o != null) {
             opened.put(sealed, o);
         }

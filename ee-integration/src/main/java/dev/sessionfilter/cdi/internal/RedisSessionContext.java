@@ -74,10 +74,10 @@ public final class RedisSessionContext implements AlterableContext {
     void destroyAll(HttpSession session) {
         ServedRequest r = ServedRequest.current();
         RequestBeans live = r == null ? null : r.beforeCommit(this, () -> new RequestBeans(r));
-        for (Map.Entry<Bean<?>, BeanState> e : extension.states().entrySet()) {
+        for (Map.Entry<Bean<?>, SessionFilterExtension.SessionBean> e : extension.sessionBeans().entrySet()) {
             Instance<?> inst = live == null ? null : live.take(e.getKey(), session);
             if (inst == null) {
-                Object stored = session.getAttribute(e.getValue().attribute());
+                Object stored = session.getAttribute(e.getValue().state().attribute());
                 if (!(stored instanceof Map<?, ?> state)) {
                     continue;
                 }
@@ -87,12 +87,14 @@ public final class RedisSessionContext implements AlterableContext {
         }
     }
 
-    private <T> Instance<T> restore(Bean<T> bean, BeanState st, Map<?, ?> state, CreationalContext<T> cc) {
+    private <T> Instance<T> restore(Bean<T> bean, SessionFilterExtension.SessionBean sb, Map<?, ?> state,
+                                    CreationalContext<T> cc) {
         CreationalContext<T> c = cc != null ? cc : extension.beanManager().createCreationalContext(bean);
-        jakarta.enterprise.inject.spi.InjectionTarget<T> it = extension.injectionTarget(bean);
+        @SuppressWarnings("unchecked")
+        jakarta.enterprise.inject.spi.InjectionTarget<T> it = (jakarta.enterprise.inject.spi.InjectionTarget<T>) sb.target();
         T instance = it.produce(c);
         it.inject(instance, c);
-        List<String> misfits = st.write(instance, state);
+        List<String> misfits = sb.state().write(instance, state);
         if (!misfits.isEmpty()) {
             LOG.log(Level.WARNING, () -> "@SessionScoped bean " + bean.getBeanClass().getName() + ": stored field(s) "
                     + misfits + " no longer fit their declared type; they keep their initial values");
@@ -141,11 +143,11 @@ public final class RedisSessionContext implements AlterableContext {
                 return known.instance;
             }
             live.remove(bean);
-            BeanState st = extension.states().get(bean);
+            SessionFilterExtension.SessionBean sb = extension.sessionBeans().get(bean);
             if (session != null) {
-                Object stored = session.getAttribute(st.attribute());
+                Object stored = session.getAttribute(sb.state().attribute());
                 if (stored instanceof Map<?, ?> state) {
-                    Instance<T> restored = restore(bean, st, state, cc);
+                    Instance<T> restored = restore(bean, sb, state, cc);
                     restored.session = session;
                     live.put(bean, restored);
                     return restored.instance;
@@ -174,13 +176,11 @@ public final class RedisSessionContext implements AlterableContext {
             Instance<?> i = live.remove(bean);
             HttpSession session = request.session(false);
             if (session != null) {
-                if (i == null) {
-                    Object stored = session.getAttribute(extension.states().get(bean).attribute());
-                    if (stored instanceof Map<?, ?> state) {
-                        i = restore(bean, extension.states().get(bean), state, null);
-                    }
+                SessionFilterExtension.SessionBean sb = extension.sessionBeans().get(bean);
+                if (i == null && session.getAttribute(sb.state().attribute()) instanceof Map<?, ?> state) {
+                    i = restore(bean, sb, state, null);
                 }
-                session.removeAttribute(extension.states().get(bean).attribute());
+                session.removeAttribute(sb.state().attribute());
             }
             if (i != null) {
                 i.destroy();
@@ -195,7 +195,7 @@ public final class RedisSessionContext implements AlterableContext {
                 if (i.session != current || current == null) {
                     continue; // its session was invalidated in this request
                 }
-                BeanState st = extension.states().get(i.bean);
+                BeanState st = extension.sessionBeans().get(i.bean).state();
                 Map<String, Object> state = st.read(i.instance);
                 try {
                     if (i.stored == null) {

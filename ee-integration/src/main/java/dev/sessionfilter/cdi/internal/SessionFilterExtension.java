@@ -53,11 +53,14 @@ public final class SessionFilterExtension implements Extension {
 
     private final Map<Class<?>, InjectionTarget<?>> targets = new HashMap<>();
     private final Set<Class<?>> moved = new CopyOnWriteArraySet<>();
-    private final Map<Bean<?>, BeanState> states = new ConcurrentHashMap<>();
+    /** A bean moved to the Redis session: what of it is stored, and how to make an instance to restore into. */
+    record SessionBean(BeanState state, InjectionTarget<?> target) {
+    }
+
+    private final Map<Bean<?>, SessionBean> sessionBeans = new ConcurrentHashMap<>();
     private final Map<Method, Rule> rules = new ConcurrentHashMap<>();
     private final Set<Class<?>> syncObserved = new CopyOnWriteArraySet<>();
     private final Set<Class<?>> asyncObserved = new CopyOnWriteArraySet<>();
-    private final Map<Class<?>, InjectionTarget<?>> beanTargets = new ConcurrentHashMap<>();
     private volatile BeanManager beanManager;
     private volatile RedisSessionContext context;
     private volatile AppRuntime runtime;
@@ -114,12 +117,8 @@ public final class SessionFilterExtension implements Extension {
             BeanState st = BeanState.of(type.getJavaClass(), problems);
             problems.forEach(p -> pmb.addDefinitionError(new DefinitionException(p)));
             if (st != null) {
-                states.put(bean, st);
                 synchronized (targets) {
-                    InjectionTarget<?> it = targets.get(type.getJavaClass());
-                    if (it != null) {
-                        beanTargets.put(type.getJavaClass(), it);
-                    }
+                    sessionBeans.put(bean, new SessionBean(st, targets.get(type.getJavaClass())));
                 }
             }
         }
@@ -180,12 +179,12 @@ public final class SessionFilterExtension implements Extension {
         AppRuntime r = AppRuntime.start(servletContext, declared);
         SessionEngine engine = r.engine();
         if (engine != null) {
-            for (BeanState st : states.values()) {
-                st.valueClasses().forEach(engine::allowValueClass);
+            for (SessionBean sb : sessionBeans.values()) {
+                sb.state().valueClasses().forEach(engine::allowValueClass);
             }
             bridge = new EventBridge(this);
             engine.listeners().add(bridge);
-        } else if (!states.isEmpty()) {
+        } else if (!sessionBeans.isEmpty()) {
             LOG.log(Level.WARNING, "sessionfilter: no SessionFilter is declared in web.xml, so @SessionScoped beans "
                     + "cannot be kept in Redis and fail with ContextNotActiveException; declare the filter");
         }
@@ -221,13 +220,8 @@ public final class SessionFilterExtension implements Extension {
         return context;
     }
 
-    Map<Bean<?>, BeanState> states() {
-        return states;
-    }
-
-    @SuppressWarnings("unchecked")
-    <T> InjectionTarget<T> injectionTarget(Bean<T> bean) {
-        return (InjectionTarget<T>) beanTargets.get(bean.getBeanClass());
+    Map<Bean<?>, SessionBean> sessionBeans() {
+        return sessionBeans;
     }
 
     boolean observed(Class<?> kind, boolean async) {
