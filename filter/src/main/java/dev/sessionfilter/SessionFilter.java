@@ -123,12 +123,15 @@ public final class SessionFilter implements Filter {
         final SessionEngine engine;
         final ExpirySweeper sweeper;
         final ResilientSessionBackend store;
+        /** The near cache's invalidation feed, or null. */
+        final AutoCloseable feed;
         int users;
 
-        Running(SessionEngine engine, ExpirySweeper sweeper, ResilientSessionBackend store) {
+        Running(SessionEngine engine, ExpirySweeper sweeper, ResilientSessionBackend store, AutoCloseable feed) {
             this.engine = engine;
             this.sweeper = sweeper;
             this.store = store;
+            this.feed = feed;
         }
     }
 
@@ -154,6 +157,13 @@ public final class SessionFilter implements Filter {
             }
             context.removeAttribute(RUNNING_ATTRIBUTE);
             r.sweeper.close();
+            if (r.feed != null) {
+                try {
+                    r.feed.close();
+                } catch (Exception e) {
+                    LOG.log(Level.DEBUG, "closing the invalidation feed", e);
+                }
+            }
             context.removeAttribute(SWEEPER_ATTRIBUTE);
             context.removeAttribute(SessionRegistry.ATTRIBUTE);
             r.store.close();
@@ -200,10 +210,12 @@ public final class SessionFilter implements Filter {
             LOG.log(Level.WARNING, config.namespace() + " - Redis not reachable at start (" + e.getMessage()
                     + "); starting anyway");
         }
+        dev.sessionfilter.store.NearCache nearCache = config.nearCacheEntries() == 0 ? null
+                : new dev.sessionfilter.store.NearCache(config.nearCacheEntries(), config.nearCacheBytes());
         ResilientSessionBackend store = new ResilientSessionBackend(config.namespace(), api,
-                config.failureMode() == SessionConfig.FailureMode.MEMORY, config.retention().toMillis(),
-                config.nearCacheEntries() == 0 ? null
-                        : new dev.sessionfilter.store.NearCache(config.nearCacheEntries(), config.nearCacheBytes()));
+                config.failureMode() == SessionConfig.FailureMode.MEMORY, config.retention().toMillis(), nearCache);
+        AutoCloseable feed = nearCache != null && config.nearCacheTracking()
+                ? api.track(config.namespace() + ":s:", nearCache, config.namespace()) : null;
         SessionEngine engine = new SessionEngine(config, store, p.sealer(), context.getClassLoader(), context,
                 p.listeners(), System::currentTimeMillis, p.principals());
         store.writeTimes(engine::writtenAt);
@@ -212,7 +224,7 @@ public final class SessionFilter implements Filter {
         context.setAttribute(ENGINE_ATTRIBUTE, engine);
         context.setAttribute(SWEEPER_ATTRIBUTE, sweeper);
         context.setAttribute(SessionRegistry.ATTRIBUTE, new Registry(engine));
-        return new Running(engine, sweeper, store);
+        return new Running(engine, sweeper, store, feed);
     }
 
     /**

@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
  * @param retention        how long an expired session's data waits in Redis for a sweeper when none runs
  * @param nearCacheEntries sessions the near cache keeps per instance; 0: no near cache
  * @param nearCacheBytes   bytes of sealed session data the near cache keeps
+ * @param nearCacheTracking whether Redis' invalidation messages may spare cached reads their round trip
  * @param keysetSource     where the keyset came from (for messages), never its contents
  * @param keyset           the keyset text: secret
  */
@@ -29,7 +30,8 @@ public record SessionConfig(String namespace, Duration idleTimeout, Duration abs
                             List<String> serializationAllow, long maxAttributeSize, long maxSessionSize,
                             FailureMode failureMode, List<String> exclude, List<String> listeners,
                             String principalAttribute, Duration notifyWithin, Duration retention,
-                            int nearCacheEntries, long nearCacheBytes, String keysetSource, String keyset) {
+                            int nearCacheEntries, long nearCacheBytes, boolean nearCacheTracking,
+                            String keysetSource, String keyset) {
 
     /** Shortest and longest {@code sessionfilter.expiry.notifyWithin}. */
     public static final Duration MIN_NOTIFY_WITHIN = Duration.ofSeconds(1);
@@ -184,6 +186,7 @@ public record SessionConfig(String namespace, Duration idleTimeout, Duration abs
         }
         int nearCacheEntries = r.integer(Setting.NEAR_CACHE_MAX_ENTRIES, 0, 10_000_000);
         long nearCacheBytes = r.size(Setting.NEAR_CACHE_MAX_BYTES);
+        boolean nearCacheTracking = "tracking".equals(r.choice(Setting.NEAR_CACHE_INVALIDATION, "tracking", "version"));
         String keyset = r.secret(Setting.KEYSET, Setting.KEYSET_FILE);
         String keysetSource = r.isSet(Setting.KEYSET_FILE)
                 ? r.source(Setting.KEYSET_FILE) + " (" + r.string(Setting.KEYSET_FILE) + ")"
@@ -197,7 +200,7 @@ public record SessionConfig(String namespace, Duration idleTimeout, Duration abs
                 absolute == null ? Duration.ofHours(12) : absolute,
                 new CookieConfig(cookieName, secure, sameSite, path, domain), allow, maxAttr, maxSession,
                 failure, exclude, listeners, principalAttribute, notifyWithin, retention, nearCacheEntries,
-                nearCacheBytes, keysetSource, keyset);
+                nearCacheBytes, nearCacheTracking, keysetSource, keyset);
     }
 
     /** {@code sessionfilter:shop} for context path {@code /shop}, {@code sessionfilter:ROOT} for the root app. */

@@ -133,6 +133,7 @@ public final class Health {
                         long[] c = r.nearCache().counters();
                         data.put("nearCacheHits", c[0]);
                         data.put("nearCacheMisses", c[1]);
+                        data.put("nearCacheHitsWithoutRoundTrip", c[2]);
                     }
                 }
             }
@@ -229,7 +230,10 @@ public final class Health {
                 if (r.nearCache() != null) {
                     long[] c = r.nearCache().counters();
                     p.metric("sessionfilter_near_cache_hits_total", "counter",
-                            "Session loads served from the near cache after Redis confirmed the version.").sample("", c[0]);
+                            "Session loads served from the near cache (after a version check, or vouched for by "
+                                    + "the invalidation feed).").sample("", c[0]);
+                    p.metric("sessionfilter_near_cache_hits_without_round_trip_total", "counter",
+                            "Near cache hits the invalidation feed vouched for: no Redis round trip.").sample("", c[2]);
                     p.metric("sessionfilter_near_cache_misses_total", "counter",
                             "Session loads that read the whole session (not cached here, or changed elsewhere).")
                             .sample("", c[1]);

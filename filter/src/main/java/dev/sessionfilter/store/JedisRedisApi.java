@@ -60,16 +60,22 @@ public final class JedisRedisApi implements RedisApi {
         return (int) Math.max(1, c.timeout().toMillis() / 2);
     }
 
-    private static UnifiedJedis connect(RedisConfig c) {
-        int timeoutMs = halfBudgetMillis(c);
+    /** The data nodes' connection settings: credentials, TLS, timeouts, client name. */
+    private static DefaultJedisClientConfig.Builder clientConfig(RedisConfig c, int connectMs, int readMs, String name) {
         DefaultJedisClientConfig.Builder cb = tls(DefaultJedisClientConfig.builder(), c)
-                .connectionTimeoutMillis(timeoutMs).socketTimeoutMillis(timeoutMs).clientName("sessionfilter");
+                .connectionTimeoutMillis(connectMs).socketTimeoutMillis(readMs).clientName(name);
         if (c.user() != null) {
             cb.user(c.user());
         }
         if (c.password() != null) {
             cb.password(c.password());
         }
+        return cb;
+    }
+
+    private static UnifiedJedis connect(RedisConfig c) {
+        int timeoutMs = halfBudgetMillis(c);
+        DefaultJedisClientConfig.Builder cb = clientConfig(c, timeoutMs, timeoutMs, "sessionfilter");
         GenericObjectPoolConfig<Connection> pool = new ConnectionPoolConfig();
         pool.setMaxTotal(c.maxTotal());
         pool.setMaxIdle(c.maxTotal());
@@ -264,6 +270,36 @@ public final class JedisRedisApi implements RedisApi {
             return List.copyOf(c.getClusterNodes().values());
         }
         return List.of();
+    }
+
+    /**
+     * Standalone and Cluster (every node the client knows, replicas included). Not Sentinel: a fail-over
+     * moves writes to a node the feed would first have to find, so copies there keep the version check.
+     */
+    @Override
+    public AutoCloseable track(String keyPrefix, NearCache cache, String name) {
+        Supplier<Set<HostAndPort>> nodes;
+        if (jedis instanceof RedisClient) {
+            Set<HostAndPort> one = Set.of(new HostAndPort(config.host(), config.port()));
+            nodes = () -> one;
+        } else if (jedis instanceof RedisClusterClient c) {
+            nodes = () -> {
+                Set<HostAndPort> all = new java.util.HashSet<>();
+                for (String n : c.getClusterNodes().keySet()) {
+                    all.add(HostAndPort.from(n));
+                }
+                return all;
+            };
+        } else {
+            return null;
+        }
+        JedisClientConfig cfg = clientConfig(config, halfBudgetMillis(config), TrackingFeed.READ_TIMEOUT_MILLIS,
+                "sessionfilter-tracking").database(config.database())
+                .protocol(redis.clients.jedis.RedisProtocol.RESP2) // Jedis 8 speaks RESP3 by default: pushes would be swallowed
+                .build();
+        TrackingFeed feed = new TrackingFeed(name, nodes, cfg, keyPrefix, cache);
+        feed.start();
+        return feed;
     }
 
     @Override

@@ -24,6 +24,15 @@ public interface RedisApi extends AutoCloseable {
      */
     ServerFigures figures(String sessionKeyPrefix);
 
+    /**
+     * Starts feeding {@code cache} with Redis' invalidation messages for keys under {@code keyPrefix}, so
+     * current copies are served without a round trip. Null when this topology or client cannot (the cache
+     * then checks every copy's version).
+     */
+    default AutoCloseable track(String keyPrefix, NearCache cache, String name) {
+        return null;
+    }
+
     /** Connection pool state; no round trip. */
     PoolFigures pool();
 

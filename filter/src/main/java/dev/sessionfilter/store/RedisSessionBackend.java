@@ -51,6 +51,14 @@ public final class RedisSessionBackend implements SessionBackend {
             return redis.call('HGETALL', KEYS[1])
             """);
 
+    // KEYS: sessions of one shard. The version each holds (false when gone): a near cache confirming its
+    // own commits after their invalidation arrived.
+    static final LuaScript VERSIONS = LuaScript.of("versions", """
+            local out = {}
+            for i, k in ipairs(KEYS) do out[i] = redis.call('HGET', k, 'v') end
+            return out
+            """);
+
     // KEYS: session, tombstone, deadlines, claims. ARGV: tombstone ms, session hash, only-if-live (1|0).
     // Returns {1 if this call ended a live session, its principal hash or false}. A session whose expiry a
     // sweeper claimed is left to it: its notification is the one event.
@@ -132,17 +140,47 @@ public final class RedisSessionBackend implements SessionBackend {
         this.redis = redis;
         this.retentionMillis = retentionMillis;
         this.cache = cache;
+        if (cache != null) {
+            cache.versions(this::versions);
+        }
+    }
+
+    private List<byte[]> versions(List<SessionKey> keys) {
+        List<byte[]> k = new ArrayList<>(keys.size());
+        for (SessionKey key : keys) {
+            k.add(key.key());
+        }
+        Object r = redis.eval(VERSIONS, k, List.of());
+        List<byte[]> out = new ArrayList<>(keys.size());
+        if (r instanceof List<?> l) {
+            for (Object o : l) {
+                out.add(o instanceof byte[] b ? b : null);
+            }
+        }
+        return out;
     }
 
     /**
-     * The whole session. With a near cache holding it, one script instead: when Redis still has the cached
-     * version, the cached fields (the same arrays as before, never mutated); otherwise the whole session,
-     * in the same round trip.
+     * The whole session. With a near cache holding it: no round trip while the invalidation feed vouches for
+     * the copy; otherwise one script: when Redis still has the cached version, the cached fields (the same
+     * arrays as before, never mutated); otherwise the whole session, in the same round trip.
      */
     @Override
     public Map<String, byte[]> load(SessionKey key) {
+        if (cache == null) {
+            Map<String, byte[]> fields = redis.hgetAll(key.key());
+            return fields.isEmpty() ? null : fields;
+        }
+        String hash = key.hash();
+        NearCache.Entry e = cache.get(hash);
+        if (e != null && cache.current(hash, e)) {
+            cache.freeHit();
+            return e.fields();
+        }
+        // Read before the round trip: an invalidation that arrives while it runs must leave the result untrusted.
+        long epoch = cache.epoch();
+        long stripe = cache.stripe(hash);
         Map<String, byte[]> fields;
-        NearCache.Entry e = cache == null ? null : cache.get(key.hash());
         if (e != null) {
             Object r;
             try {
@@ -150,14 +188,16 @@ public final class RedisSessionBackend implements SessionBackend {
             } catch (RedisUnavailableException x) {
                 throw x;
             } catch (RuntimeException x) {
-                cache.remove(key.hash()); // WRONGTYPE: something else was planted under our key
+                cache.remove(hash); // WRONGTYPE: something else was planted under our key
                 return null;
             }
             if (r instanceof Long) {
                 cache.hit();
+                cache.roundTripDone();
+                cache.verified(hash, e, epoch, stripe);
                 return e.fields();
             }
-            cache.remove(key.hash());
+            cache.remove(hash);
             fields = fieldsOf(r);
         } else {
             fields = redis.hgetAll(key.key());
@@ -165,10 +205,9 @@ public final class RedisSessionBackend implements SessionBackend {
         if (fields.isEmpty()) {
             return null; // invalidated, expired, or lost: never served from the cache
         }
-        if (cache != null) {
-            cache.miss();
-            cache.loaded(key.hash(), fields);
-        }
+        cache.miss();
+        cache.roundTripDone();
+        cache.loaded(key, fields, epoch, stripe);
         return fields;
     }
 
@@ -209,25 +248,33 @@ public final class RedisSessionBackend implements SessionBackend {
                 args.add(ascii(f));
             }
         }
+        if (cache == null) {
+            return ok(redis.eval(COMMIT, sessionKeys(key), args));
+        }
+        String hash = key.hash();
+        cache.committing(hash);
+        long epoch = cache.epoch();
+        long stripe = cache.stripe(hash);
         Object r;
         try {
-            r = redis.eval(COMMIT, List.of(key.key(), key.tombstone(), key.deadlines(), key.claims()), args);
+            r = redis.eval(COMMIT, sessionKeys(key), args);
         } catch (RuntimeException e) {
-            if (cache != null) {
-                cache.remove(key.hash()); // it may or may not have been applied
-            }
+            cache.commitFailed(hash);
             throw e;
         }
-        boolean ok = r instanceof List<?> l && !l.isEmpty() && l.get(0) instanceof Long one && one == 1L;
-        if (cache != null) {
-            if (ok) {
-                Object previous = ((List<?>) r).size() > 1 ? ((List<?>) r).get(1) : null;
-                cache.committed(key.hash(), delta, previous instanceof byte[] b ? b : null, version);
-            } else {
-                cache.remove(key.hash());
-            }
+        boolean ok = ok(r);
+        if (ok) {
+            cache.roundTripDone();
+            Object previous = ((List<?>) r).size() > 1 ? ((List<?>) r).get(1) : null;
+            cache.committed(key, delta, previous instanceof byte[] b ? b : null, version, epoch, stripe);
+        } else {
+            cache.commitFailed(hash);
         }
         return ok;
+    }
+
+    private static boolean ok(Object r) {
+        return r instanceof List<?> l && !l.isEmpty() && l.get(0) instanceof Long one && one == 1L;
     }
 
     /** 16 random hex digits: unique enough per session that a session rebuilt after a data loss never matches. */

@@ -15,6 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * alternating between them.
  * Each round writes on one instance and reads on the other at once, then invalidates on one and reads on
  * the other: every read must see the write just made, and an invalidated session is never served again.
+ * With Redis' invalidation messages (the default) the invalidation connections of both instances are
+ * killed every 100 rounds, in the middle of the alternation.
  */
 class FreshnessIT {
     private static final int ROUNDS = 1000;
@@ -25,7 +27,8 @@ class FreshnessIT {
             String keyset = TestApps.newKeyset();
             try (EmbeddedTomcat a = cached(TestApps.app(redis.url(), keyset)).start();
                  EmbeddedTomcat b = cached(TestApps.app(redis.url(), keyset)).start()) {
-                alternate(a, b);
+                int killed = alternate(a, b, () -> kill(redis));
+                assertTrue(killed >= 18, "invalidation connections killed: " + killed);
                 // Redis lost everything (a restart without persistence): nothing cached is served.
                 Browser user = new Browser();
                 assertEquals("ok", user.get(a.url("/ops/set?n=k&v=before")).body());
@@ -40,6 +43,25 @@ class FreshnessIT {
     }
 
     @Test
+    void standalone_versionChecksOnly_neverReadStale() {
+        try (RedisProcess redis = RedisServers.standalone()) {
+            String keyset = TestApps.newKeyset();
+            try (EmbeddedTomcat a = cached(TestApps.app(redis.url(), keyset))
+                         .param("sessionfilter.nearCache.invalidation", "version").start();
+                 EmbeddedTomcat b = cached(TestApps.app(redis.url(), keyset))
+                         .param("sessionfilter.nearCache.invalidation", "version").start()) {
+                assertEquals(0, alternate(a, b, () -> kill(redis)), "no invalidation connection to kill");
+            }
+        }
+    }
+
+    private static int kill(RedisProcess node) {
+        try (var j = node.jedis()) {
+            return (int) RoundTripBudgetIT.killTracking(j);
+        }
+    }
+
+    @Test
     void cluster_alternatingInstances_neverReadStale() {
         try (RedisServers.Cluster cluster = new RedisServers.Cluster()) {
             String keyset = TestApps.newKeyset();
@@ -47,7 +69,14 @@ class FreshnessIT {
                          .param("sessionfilter.redis.cluster.nodes", cluster.nodes()).start();
                  EmbeddedTomcat b = cached(TestApps.app("redis://127.0.0.1:1", keyset))
                          .param("sessionfilter.redis.cluster.nodes", cluster.nodes()).start()) {
-                alternate(a, b);
+                int killed = alternate(a, b, () -> {
+                    int n = 0;
+                    for (RedisProcess node : cluster.masters) {
+                        n += kill(node);
+                    }
+                    return n;
+                });
+                assertTrue(killed >= 18, "invalidation connections killed: " + killed);
             }
         }
     }
@@ -56,11 +85,16 @@ class FreshnessIT {
         return app.param("sessionfilter.nearCache.maxEntries", "10000");
     }
 
-    private static void alternate(EmbeddedTomcat a, EmbeddedTomcat b) {
+    /** @return the invalidation connections killed along the way */
+    private static int alternate(EmbeddedTomcat a, EmbeddedTomcat b, java.util.function.IntSupplier killTracking) {
         int stale = 0;
         int served = 0;
+        int killed = 0;
         Browser user = new Browser();
         for (int i = 0; i < ROUNDS; i++) {
+            if (i % 100 == 50) {
+                killed += killTracking.getAsInt();
+            }
             EmbeddedTomcat writer = i % 2 == 0 ? a : b;
             EmbeddedTomcat reader = i % 2 == 0 ? b : a;
             assertEquals("ok", user.get(writer.url("/ops/set?n=counter&v=" + i)).body());
@@ -80,5 +114,6 @@ class FreshnessIT {
         assertEquals(0, stale, "reads that missed the other instance's write just before, of " + ROUNDS);
         assertEquals(0, served, "invalidated sessions served again");
         assertTrue(user.get(a.url("/ops/get?n=counter")).body().matches("\\d+|no-session"));
+        return killed;
     }
 }

@@ -39,6 +39,7 @@ public final class OpsServlet extends HttpServlet {
         }
         switch (op) {
             case "/none" -> resp.getWriter().print("untouched");
+            case "/near-cache-idle" -> resp.getWriter().print(nearCacheIdle());
             case "/new" -> {
                 HttpSession s = req.getSession();
                 resp.getWriter().print(s.getId() + " new=" + s.isNew());
@@ -204,5 +205,30 @@ public final class OpsServlet extends HttpServlet {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Waits (up to 5 s) until the near cache applied every invalidation received and confirmed every own
+     * commit announced: Redis commands counted after this belong to the next request only.
+     */
+    private String nearCacheIdle() {
+        var engine = (dev.sessionfilter.session.SessionEngine) getServletContext()
+                .getAttribute(dev.sessionfilter.SessionFilter.ENGINE_ATTRIBUTE);
+        if (!(engine.store() instanceof dev.sessionfilter.store.ResilientSessionBackend r) || r.nearCache() == null) {
+            return "no-cache";
+        }
+        long end = System.nanoTime() + 5_000_000_000L;
+        while (System.nanoTime() < end) {
+            if (r.nearCache().idle()) {
+                return "idle";
+            }
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return "busy";
     }
 }
