@@ -656,7 +656,7 @@ final class RedisHttpSession implements HttpSession {
         if (sealed == null) {
             return null;
         }
-        SessionEngine.Opened opened = engine.openAttribute(key, field, sealed);
+        SessionEngine.Opened opened = engine.openAttribute(key, field, sealed, stored);
         if (opened == null || !name.equals(opened.name())) {
             return null;
         }
@@ -670,7 +670,7 @@ final class RedisHttpSession implements HttpSession {
 
     private Object value(Attr a) {
         if (!a.decoded && a.json == a.original) {
-            Object known = engine.decodedBefore(a.sealed);
+            Object known = engine.decodedBefore(a.field, a.sealed, stored);
             if (known instanceof PlainValues.Pristine p) {
                 // Decoded before: this request gets its own copy, cheaper than parsing the JSON again.
                 a.value = PlainValues.copyOf(p.value());
@@ -692,11 +692,11 @@ final class RedisHttpSession implements HttpSession {
                     if (copy != null) {
                         a.pristine = copy;
                         if (a.json == a.original) {
-                            engine.decodedPlain(a.sealed, copy);
+                            engine.decodedPlain(a.field, a.sealed, stored, copy);
                         }
                     }
                 } else if (a.json == a.original) {
-                    engine.decodedNow(a.sealed, a.value);
+                    engine.decodedNow(a.field, a.sealed, stored, a.value);
                 }
             } catch (IllegalArgumentException e) {
                 // Per class, so a second broken class is not hidden behind the first one's warning.
@@ -734,7 +734,7 @@ final class RedisHttpSession implements HttpSession {
             if (known) {
                 continue;
             }
-            SessionEngine.Opened opened = engine.openAttribute(key, field, e.getValue());
+            SessionEngine.Opened opened = engine.openAttribute(key, field, e.getValue(), stored);
             if (opened == null) {
                 continue;
             }

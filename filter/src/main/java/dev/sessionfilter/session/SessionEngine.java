@@ -3,6 +3,7 @@ package dev.sessionfilter.session;
 import dev.sessionfilter.config.SessionConfig;
 import dev.sessionfilter.crypto.Sealer;
 import dev.sessionfilter.store.PrincipalIndex;
+import dev.sessionfilter.store.CachedFields;
 import dev.sessionfilter.store.SessionKey;
 import dev.sessionfilter.store.SessionBackend;
 import dev.sessionfilter.store.RedisUnavailableException;
@@ -22,7 +23,6 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Pattern;
 
 /**
  * Everything one application's sessions share: settings, store, sealer, codec, listeners. Turns stored
@@ -32,7 +32,8 @@ public final class SessionEngine {
     static final System.Logger LOG = System.getLogger("dev.sessionfilter.session");
     /** Opt-in DEBUG logger: logs where each session was created (silence it once you know). */
     static final System.Logger CREATION_LOG = System.getLogger("dev.sessionfilter.session.creation");
-    private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{43}");
+    private final java.util.concurrent.ConcurrentHashMap<String, SessionKey> keys;
+    private final int maxKeys;
     private static final byte FORMAT = 1;
     /** Metadata format: creation time, idle timeout and the id (so an expiry sweeper can tell listeners). */
     private static final byte META_FORMAT = 2;
@@ -72,6 +73,10 @@ public final class SessionEngine {
         this.codec = new AttributeCodec(config.serializationAllow(), loader);
         // Without a near cache every load brings new arrays: nothing to find again.
         this.opened = config.nearCacheEntries() > 0 ? new OpenedCache() : null;
+        // With a near cache, also the keys of its sessions: the id's hash and the attribute field names
+        // (an HMAC each) are computed once per session, not once per request.
+        this.keys = config.nearCacheEntries() > 0 ? new java.util.concurrent.ConcurrentHashMap<>() : null;
+        this.maxKeys = Math.max(16, config.nearCacheEntries());
         this.decoded = config.nearCacheEntries() > 0 ? new OpenedCache() : null;
         this.listeners = listeners;
         this.servletContext = servletContext;
@@ -235,12 +240,33 @@ public final class SessionEngine {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 
+    /** 43 base64url characters (256 random bits); a plain loop, it runs on every request. */
     static boolean wellFormedId(String id) {
-        return id != null && ID.matcher(id).matches();
+        if (id == null || id.length() != 43) {
+            return false;
+        }
+        for (int i = 0; i < 43; i++) {
+            char c = id.charAt(i);
+            if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     SessionKey key(String id) {
-        return new SessionKey(config.namespace(), id);
+        if (keys == null) {
+            return new SessionKey(config.namespace(), id);
+        }
+        SessionKey k = keys.get(id);
+        if (k == null) {
+            if (keys.size() >= maxKeys) {
+                keys.clear(); // crude bound: a cache of derived names, rebuilt as requests come
+            }
+            k = new SessionKey(config.namespace(), id);
+            keys.put(id, k);
+        }
+        return k;
     }
 
     /** Loads a session, or null when it is absent, expired or unreadable. One round trip. */
@@ -259,7 +285,7 @@ public final class SessionEngine {
      * its data stays in Redis until its expiry is notified.
      */
     RedisHttpSession open(SessionKey key, Map<String, byte[]> fields, boolean pastDeadline) {
-        byte[] meta = open(key, SessionKey.META, fields.get(SessionKey.META));
+        byte[] meta = open(key, SessionKey.META, fields);
         if (meta == null || meta.length != META_LENGTH || meta[0] != META_FORMAT) {
             warnOnce("unreadable", key, "a stored session could not be opened (garbage, truncated, or sealed with "
                     + "a key not in the keyset); treating it as absent");
@@ -277,7 +303,7 @@ public final class SessionEngine {
                 return null;
             }
         }
-        byte[] la = open(key, SessionKey.LAST_ACCESS, fields.get(SessionKey.LAST_ACCESS));
+        byte[] la = open(key, SessionKey.LAST_ACCESS, fields);
         long lastAccess = la != null && la.length == 9 && la[0] == FORMAT ? ByteBuffer.wrap(la, 1, 8).getLong() : created;
         long now = now();
         long deadline = deadline(created, maxInactive, lastAccess);
@@ -334,7 +360,7 @@ public final class SessionEngine {
 
     /** The sealed principal name, or null when absent or unreadable. */
     String openPrincipalName(SessionKey key, byte[] sealed) {
-        byte[] p = open(key, SessionKey.PRINCIPAL_NAME, sealed);
+        byte[] p = sealed == null ? null : open(key, SessionKey.PRINCIPAL_NAME, Map.of(SessionKey.PRINCIPAL_NAME, sealed));
         return p == null ? null : new String(p, StandardCharsets.UTF_8);
     }
 
@@ -394,20 +420,35 @@ public final class SessionEngine {
     }
 
     /** A decoded immutable value of this sealed attribute seen before, or null. */
-    Object decodedBefore(byte[] sealed) {
-        return decoded == null || sealed == null ? null : decoded.get(sealed);
+    Object decodedBefore(String field, byte[] sealed, Map<String, byte[]> stored) {
+        if (decoded == null || sealed == null) {
+            return null;
+        }
+        if (stored instanceof CachedFields memo) {
+            return memo.decoded(field, sealed);
+        }
+        return decoded.get(sealed);
     }
 
     /** Keeps the pristine copy of a plain mutable value decoded from this sealed attribute. */
-    void decodedPlain(byte[] sealed, Object pristine) {
-        if (decoded != null && sealed != null) {
-            decoded.put(sealed, new PlainValues.Pristine(pristine));
+    void decodedPlain(String field, byte[] sealed, Map<String, byte[]> stored, Object pristine) {
+        remember(field, sealed, stored, new PlainValues.Pristine(pristine));
+    }
+
+    void decodedNow(String field, byte[] sealed, Map<String, byte[]> stored, Object value) {
+        if (AttributeCodec.immutable(value) && value != null) {
+            remember(field, sealed, stored, value);
         }
     }
 
-    void decodedNow(byte[] sealed, Object value) {
-        if (decoded != null && sealed != null && AttributeCodec.immutable(value) && value != null) {
-            decoded.put(sealed, value);
+    private void remember(String field, byte[] sealed, Map<String, byte[]> stored, Object made) {
+        if (decoded == null || sealed == null) {
+            return;
+        }
+        if (stored instanceof CachedFields memo) {
+            memo.decoded(field, sealed, made);
+        } else {
+            decoded.put(sealed, made);
         }
     }
 
@@ -417,13 +458,29 @@ public final class SessionEngine {
 
     /** The opened attribute, or null when it does not open or is malformed. */
     Opened openAttribute(SessionKey key, String field, byte[] sealed) {
+        return openAttribute(key, field, sealed, null);
+    }
+
+    /** @param stored the session's fields: a near-cache entry keeps what was opened from them */
+    Opened openAttribute(SessionKey key, String field, byte[] sealed, Map<String, byte[]> stored) {
+        CachedFields memo = stored instanceof CachedFields c ? c : null;
+        if (memo != null && memo.opened(field, sealed) instanceof Opened o) {
+            return o;
+        }
         if (opened != null && sealed != null && opened.get(sealed) instanceof Opened o) {
+            if (memo != null) {
+                memo.opened(field, sealed, o);
+            }
             return o;
         }
         // Opened straight from the sealer: the cache keeps the parsed attribute, not also its plaintext.
         Opened o = parseAttribute(key, sealed == null ? null : sealer.open(sealed, key.associatedData(field)));
-        if (opened != null && o != null) {
-            opened.put(sealed, o);
+        if (o != null) {
+            if (memo != null) {
+                memo.opened(field, sealed, o);
+            } else if (opened != null) {
+                opened.put(sealed, o);
+            }
         }
         return o;
     }
@@ -450,16 +507,23 @@ public final class SessionEngine {
         return o == null ? -1 : o.writtenAt();
     }
 
-    private byte[] open(SessionKey key, String field, byte[] sealed) {
+    private byte[] open(SessionKey key, String field, Map<String, byte[]> stored) {
+        byte[] sealed = stored.get(field);
         if (sealed == null) {
             return null;
         }
-        if (opened != null && opened.get(sealed) instanceof byte[] p) {
+        CachedFields memo = stored instanceof CachedFields c ? c : null;
+        if (memo != null && memo.opened(field, sealed) instanceof byte[] p) {
             return p;
         }
-        byte[] p = sealer.open(sealed, key.associatedData(field));
-        if (opened != null && p != null) {
-            opened.put(sealed, p);
+        byte[] p = opened != null && opened.get(sealed) instanceof byte[] known ? known
+                : sealer.open(sealed, key.associatedData(field));
+        if (p != null) {
+            if (memo != null) {
+                memo.opened(field, sealed, p);
+            } else if (opened != null) {
+                opened.put(sealed, p);
+            }
         }
         return p;
     }

@@ -303,6 +303,11 @@ public final class JedisRedisApi implements RedisApi {
     }
 
     @Override
+    public boolean slotsMatter() {
+        return config.mode() == RedisConfig.Mode.CLUSTER;
+    }
+
+    @Override
     public PoolFigures pool() {
         int active = 0;
         int idle = 0;

@@ -2,7 +2,6 @@ package dev.sessionfilter.store;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,7 +40,7 @@ public final class NearCache {
      * One session's stored fields (never mutated) at one version, and the feed epoch and stripe count read
      * before the round trip that produced it.
      */
-    record Entry(SessionKey key, byte[] version, Map<String, byte[]> fields, long bytes, long epoch, long stripe,
+    record Entry(SessionKey key, byte[] version, CachedFields fields, long bytes, long epoch, long stripe,
                  boolean mine) {
         Entry stamped(long epoch, long stripe) {
             return new Entry(key, version, fields, bytes, epoch, stripe, mine);
@@ -52,9 +51,9 @@ public final class NearCache {
         }
     }
 
-    /** The version each session key holds in Redis now (null when gone), one round trip per shard. */
+    /** The version each session key holds in Redis now (null when gone), in order: one round trip per node or slot. */
     public interface Versions {
-        List<byte[]> of(List<SessionKey> keysOfOneShard);
+        List<byte[]> of(List<SessionKey> keys);
     }
 
     /** What an invalidation feed must say before a cached entry is served without asking Redis. */
@@ -67,7 +66,7 @@ public final class NearCache {
             return true;
         }
 
-        /** Runs a confirmation of own commits on the feed's own thread. */
+        /** Runs a confirmation of own commits on the feed's own thread, shortly. */
         void execute(Runnable confirmation);
     }
 
@@ -183,40 +182,42 @@ public final class NearCache {
         }
     }
 
-    /** On the feed's thread: makes own commits that Redis still holds current again. */
+    /**
+     * On the feed's thread, a moment after the first request for it (so that a busy instance confirms many
+     * commits with one script): makes own commits that Redis still holds current again.
+     */
     private void confirm() {
         confirming.set(false);
-        Map<Integer, List<Entry>> byShard = new HashMap<>();
         List<String> batch = new ArrayList<>(toConfirm);
         inFlight.addAndGet(batch.size());
         try {
+            List<Entry> entries = new ArrayList<>(batch.size());
             for (String hash : batch) {
                 toConfirm.remove(hash);
                 Entry e = segment(hash).peek(hash);
                 if (e != null && e.mine()) {
-                    byShard.computeIfAbsent(e.key().shard(), k -> new ArrayList<>()).add(e);
+                    entries.add(e);
                 }
             }
-            Versions v = versions;
-            for (List<Entry> group : byShard.values()) {
-                long ep = epoch.get();
-                long[] st = new long[group.size()];
-                List<SessionKey> keys = new ArrayList<>(group.size());
-                for (int i = 0; i < st.length; i++) {
-                    Entry e = group.get(i);
-                    st[i] = stripe(e.key().hash());
-                    keys.add(e.key());
-                }
-                List<byte[]> now = v.of(keys);
-                for (int i = 0; i < st.length; i++) {
-                    Entry e = group.get(i);
-                    String hash = e.key().hash();
-                    if (i < now.size() && Arrays.equals(now.get(i), e.version())) {
-                        segment(hash).replace(hash, e, e.stamped(ep, st[i]));
-                        confirmed.incrementAndGet();
-                    } else {
-                        segment(hash).replace(hash, e, e.notMine()); // changed elsewhere: the version check will see it
-                    }
+            if (entries.isEmpty()) {
+                return;
+            }
+            long ep = epoch.get();
+            long[] st = new long[entries.size()];
+            List<SessionKey> keys = new ArrayList<>(entries.size());
+            for (int i = 0; i < st.length; i++) {
+                st[i] = stripe(entries.get(i).key().hash());
+                keys.add(entries.get(i).key());
+            }
+            List<byte[]> now = versions.of(keys);
+            for (int i = 0; i < st.length; i++) {
+                Entry e = entries.get(i);
+                String hash = e.key().hash();
+                if (i < now.size() && Arrays.equals(now.get(i), e.version())) {
+                    segment(hash).replace(hash, e, e.stamped(ep, st[i]));
+                    confirmed.incrementAndGet();
+                } else {
+                    segment(hash).replace(hash, e, e.notMine()); // changed elsewhere: the version check will see it
                 }
             }
         } catch (RuntimeException e) {
@@ -252,7 +253,7 @@ public final class NearCache {
     void loaded(SessionKey key, Map<String, byte[]> fields, long epoch, long stripe) {
         byte[] v = fields.get(SessionKey.VERSION);
         if (v != null) {
-            Map<String, byte[]> copy = Map.copyOf(fields);
+            CachedFields copy = new CachedFields(fields);
             segment(key.hash()).put(key.hash(), new Entry(key, v, copy, sizeOf(copy), epoch, stripe, false));
         }
     }
@@ -366,7 +367,10 @@ public final class NearCache {
                 return false;
             }
             fields.put(SessionKey.VERSION, version); // what the script stored, whatever the delta carried
-            Map<String, byte[]> copy = Map.copyOf(fields);
+            CachedFields copy = new CachedFields(fields);
+            if (cached != null) {
+                copy.carryOver(cached.fields());
+            }
             Entry e = new Entry(key, version, copy, sizeOf(copy), epoch, stripe, true);
             put(hash, e);
             return map.get(hash) == e;

@@ -33,6 +33,11 @@ public interface RedisApi extends AutoCloseable {
         return null;
     }
 
+    /** Whether one script's keys must share a slot (Cluster). */
+    default boolean slotsMatter() {
+        return false;
+    }
+
     /** Connection pool state; no round trip. */
     PoolFigures pool();
 

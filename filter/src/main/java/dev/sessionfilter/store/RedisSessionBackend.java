@@ -145,19 +145,25 @@ public final class RedisSessionBackend implements SessionBackend {
         }
     }
 
+    /** One script for all keys; on a Cluster one per shard (a shard's keys share a slot). */
     private List<byte[]> versions(List<SessionKey> keys) {
-        List<byte[]> k = new ArrayList<>(keys.size());
-        for (SessionKey key : keys) {
-            k.add(key.key());
+        byte[][] out = new byte[keys.size()][];
+        Map<Integer, List<Integer>> groups = new java.util.HashMap<>();
+        for (int i = 0; i < keys.size(); i++) {
+            groups.computeIfAbsent(redis.slotsMatter() ? keys.get(i).shard() : 0, s -> new ArrayList<>()).add(i);
         }
-        Object r = redis.eval(VERSIONS, k, List.of());
-        List<byte[]> out = new ArrayList<>(keys.size());
-        if (r instanceof List<?> l) {
-            for (Object o : l) {
-                out.add(o instanceof byte[] b ? b : null);
+        for (List<Integer> group : groups.values()) {
+            List<byte[]> k = new ArrayList<>(group.size());
+            for (int i : group) {
+                k.add(keys.get(i).key());
+            }
+            if (redis.eval(VERSIONS, k, List.of()) instanceof List<?> l) {
+                for (int j = 0; j < group.size() && j < l.size(); j++) {
+                    out[group.get(j)] = l.get(j) instanceof byte[] b ? b : null;
+                }
             }
         }
-        return out;
+        return java.util.Arrays.asList(out);
     }
 
     /**

@@ -45,9 +45,12 @@ public final class SessionKey {
     private final String hash;
     private final int shard;
     private final byte[] key;
+    private final String text;
     private final byte[] tombstone;
     private final byte[] adPrefix;
     private Mac nameMac;
+    /** Field names computed so far: a key may be reused across requests (the session layer's cache). */
+    private final java.util.concurrent.ConcurrentHashMap<String, String> fields = new java.util.concurrent.ConcurrentHashMap<>(8);
     /** Mac.getInstance looks up providers on each call: clone a per-thread prototype instead. */
     private static final ThreadLocal<Mac> PROTOTYPE = ThreadLocal.withInitial(() -> {
         try {
@@ -68,6 +71,7 @@ public final class SessionKey {
         this.shard = Shards.of(hash);
         String k = Shards.prefix(namespace, "s", shard) + ":" + hash;
         this.key = k.getBytes(StandardCharsets.UTF_8);
+        this.text = k;
         this.tombstone = (k + ":x").getBytes(StandardCharsets.UTF_8);
         this.adPrefix = (namespace + "\n" + hash + "\n").getBytes(StandardCharsets.UTF_8);
     }
@@ -127,6 +131,17 @@ public final class SessionKey {
         if (id == null) {
             throw new IllegalStateException("attribute fields need the session id");
         }
+        String f = fields.get(name);
+        if (f == null) {
+            f = computeField(name);
+            if (fields.size() < 256) {
+                fields.put(name, f);
+            }
+        }
+        return f;
+    }
+
+    private String computeField(String name) {
         byte[] h;
         synchronized (this) {
             if (nameMac == null) {
@@ -168,6 +183,11 @@ public final class SessionKey {
 
     @Override
     public String toString() {
-        return new String(key, StandardCharsets.UTF_8);
+        return text;
+    }
+
+    /** The Redis key as text. */
+    String text() {
+        return text;
     }
 }

@@ -52,7 +52,9 @@ final class TrackingFeed implements NearCache.Feed, AutoCloseable {
     private final NearCache cache;
     private final ScheduledExecutorService timer;
     /** Confirms own commits (round trips on the pool): never on the readers' threads. */
-    private final java.util.concurrent.ExecutorService confirmer;
+    private final ScheduledExecutorService confirmer;
+    /** How long a confirmation waits for more commits to confirm with the same script. */
+    static final long CONFIRM_DELAY_MICROS = 1000;
     private final Map<HostAndPort, Subscriber> subscribers = new HashMap<>();
     /** Subscribed connections when every wanted node has one; null otherwise. Read on every cached load. */
     private volatile Subscriber[] live;
@@ -72,7 +74,7 @@ final class TrackingFeed implements NearCache.Feed, AutoCloseable {
         this.prefix = prefix;
         this.cache = cache;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "sessionfilter-tracking " + name));
-        this.confirmer = Executors.newSingleThreadExecutor(r -> daemon(r, "sessionfilter-confirm " + name));
+        this.confirmer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "sessionfilter-confirm " + name));
     }
 
     void start() {
@@ -112,7 +114,7 @@ final class TrackingFeed implements NearCache.Feed, AutoCloseable {
     @Override
     public void execute(Runnable confirmation) {
         try {
-            confirmer.execute(confirmation);
+            confirmer.schedule(confirmation, CONFIRM_DELAY_MICROS, TimeUnit.MICROSECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             // closed: nothing to confirm any more
         }

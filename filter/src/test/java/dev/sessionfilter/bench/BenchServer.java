@@ -41,6 +41,8 @@ public final class BenchServer {
         System.out.println("REDIS_URL=" + redisApp.url(""));
         System.out.println("UNCACHED_URL=" + uncachedApp.url(""));
         System.out.println("MEMORY_URL=" + memoryApp.url(""));
+        System.out.println("REDIS_PORT=" + redis.port());
+        System.out.println("REDIS_PID=" + redis.pid());
         System.out.println("READY");
         System.out.flush();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -75,6 +75,11 @@ public final class RedisProcess implements AutoCloseable {
         }
     }
 
+    /** The redis-server process id (for CPU figures). */
+    public long pid() {
+        return process.pid();
+    }
+
     public int port() {
         return port;
     }
