@@ -283,9 +283,17 @@ public final class RedisSessionBackend implements SessionBackend {
         return r instanceof List<?> l && !l.isEmpty() && l.get(0) instanceof Long one && one == 1L;
     }
 
-    /** 16 random hex digits: unique enough per session that a session rebuilt after a data loss never matches. */
+    /**
+     * 8 random bytes: unique enough per session that a session rebuilt after a data loss never matches, and
+     * as small as the field can be (Redis compares it as a binary string).
+     */
     private static byte[] versionToken() {
-        return ascii(Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE));
+        byte[] t = new byte[8];
+        long r = java.util.concurrent.ThreadLocalRandom.current().nextLong();
+        for (int i = 0; i < 8; i++) {
+            t[i] = (byte) (r >>> (8 * i));
+        }
+        return t;
     }
 
     @Override
