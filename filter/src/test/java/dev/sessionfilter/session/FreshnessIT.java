@@ -55,6 +55,31 @@ class FreshnessIT {
         }
     }
 
+    /** Sentinel: no invalidation feed (documented); the near cache checks every copy's version. */
+    @Test
+    void sentinel_nearCacheFallsBackToVersionChecks_neverReadStale() {
+        try (RedisServers.Sentinel sentinel = new RedisServers.Sentinel()) {
+            String keyset = TestApps.newKeyset();
+            try (EmbeddedTomcat a = cached(TestApps.app("redis://127.0.0.1:1", keyset))
+                         .param("sessionfilter.redis.sentinel.master", RedisServers.Sentinel.MASTER)
+                         .param("sessionfilter.redis.sentinel.nodes", sentinel.nodes())
+                         .param("sessionfilter.expiry.notifyWithin", "1h").start(); // no sweeps in the counts
+                 EmbeddedTomcat b = cached(TestApps.app("redis://127.0.0.1:1", keyset))
+                         .param("sessionfilter.redis.sentinel.master", RedisServers.Sentinel.MASTER)
+                         .param("sessionfilter.redis.sentinel.nodes", sentinel.nodes())
+                         .param("sessionfilter.expiry.notifyWithin", "1h").start()) {
+                assertEquals(0, alternate(a, b, () -> kill(sentinel.master)), "no invalidation connection on Sentinel");
+                Browser user = new Browser();
+                user.get(a.url("/ops/set?n=k&v=1"));
+                user.get(a.url("/ops/get?n=k"));
+                assertEquals(RoundTripBudgetIT.CHECKED_READ, sentinel.master.commandsDuring(
+                        () -> assertEquals("1", user.get(a.url("/ops/get?n=k")).body()),
+                        java.util.Set.of("info", "ping", "hello", "client|setinfo", "client|setname", "select",
+                                "auth", "eval", "role", "replconf", "publish", "subscribe", "psync", "client|kill", "client|list")), "a cached read checks its version");
+            }
+        }
+    }
+
     private static int kill(RedisProcess node) {
         try (var j = node.jedis()) {
             return (int) RoundTripBudgetIT.killTracking(j);

@@ -139,6 +139,48 @@ class TlsAndAclIT {
         }
     }
 
+    /** The ACL list of docs/operations.md. */
+    private static final String[] DOCUMENTED = {"~sessionfilter:*", "+hgetall", "+evalsha", "+eval", "+exists",
+            "+hset", "+hdel", "+hget", "+pexpire", "+persist", "+del", "+set", "+zadd", "+zrem", "+zscore",
+            "+zrange", "+zrangebyscore", "+zremrangebyscore", "+ping", "+info", "+dbsize", "+scan",
+            "+cluster|info", "+hello", "+client|setname"};
+
+    /**
+     * The near cache's invalidation messages under ACL users: with the extras docs/operations.md lists, a
+     * cached read costs nothing; without them the cache falls back to version checks (one round trip), and
+     * the application works the same.
+     */
+    @Test
+    void aclUser_nearCacheInvalidationMessages_needTheDocumentedExtras_andFallBackWithoutThem() {
+        try (RedisProcess redis = RedisServers.standalone()) {
+            try (Jedis j = redis.jedis()) {
+                j.aclSetUser("plain", concat(new String[] {"on", ">s3cret"}, DOCUMENTED));
+                j.aclSetUser("tracked", concat(new String[] {"on", ">s3cret"}, DOCUMENTED,
+                        new String[] {"+client|id", "+client|tracking", "+subscribe", "&__redis__:invalidate"}));
+            }
+            java.util.Set<String> ignored = java.util.Set.of("info", "ping", "hello", "client|setinfo", "client|setname",
+                    "auth", "client|id", "client|tracking", "subscribe", "eval");
+            for (String user : new String[] {"tracked", "plain"}) {
+                try (EmbeddedTomcat app = TestApps.app("redis://" + user + ":s3cret@127.0.0.1:" + redis.port(),
+                        TestApps.newKeyset()).param("sessionfilter.nearCache.maxEntries", "100")
+                        .param("sessionfilter.expiry.notifyWithin", "1h").start()) {
+                    Browser b = new Browser();
+                    b.get(app.url("/ops/set?n=user&v=acl"));
+                    b.get(app.url("/ops/set?n=user&v=acl2"));
+                    RoundTripBudgetIT.settle(app);
+                    java.util.Map<String, Long> read = redis.commandsDuring(
+                            () -> assertEquals("acl2", b.get(app.url("/ops/get?n=user")).body()), ignored);
+                    assertEquals(user.equals("tracked") ? RoundTripBudgetIT.TRACKED_READ : RoundTripBudgetIT.CHECKED_READ,
+                            read, user);
+                }
+            }
+        }
+    }
+
+    private static String[] concat(String[]... parts) {
+        return java.util.Arrays.stream(parts).flatMap(java.util.Arrays::stream).toArray(String[]::new);
+    }
+
     private static void run(String... cmd) throws Exception {
         Process p = new ProcessBuilder(List.of(cmd)).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
