@@ -13,10 +13,35 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class CachedFields extends AbstractMap<String, byte[]> {
     private final Map<String, byte[]> fields;
-    private final ConcurrentHashMap<String, Made> opened = new ConcurrentHashMap<>(8);
-    private final ConcurrentHashMap<String, Made> decoded = new ConcurrentHashMap<>(8);
+    private final Made opened = new Made();
+    private final Made decoded = new Made();
 
-    private record Made(byte[] sealed, Object value) {
+    /** What was made of each field, tagged with the array it was made from. */
+    private final class Made {
+        private record Slot(byte[] sealed, Object value) {
+        }
+
+        private final ConcurrentHashMap<String, Slot> slots = new ConcurrentHashMap<>(8);
+
+        Object get(String field, byte[] sealed) {
+            Slot s = slots.get(field);
+            return s != null && s.sealed() == sealed ? s.value() : null;
+        }
+
+        void put(String field, byte[] sealed, Object value) {
+            if (fields.get(field) == sealed) {
+                slots.put(field, new Slot(sealed, value));
+            }
+        }
+
+        /** Keeps the slots of the fields both hold as the very same array. */
+        void carryOver(Made from) {
+            from.slots.forEach((f, s) -> {
+                if (fields.get(f) == s.sealed()) {
+                    slots.put(f, s);
+                }
+            });
+        }
     }
 
     CachedFields(Map<String, byte[]> fields) {
@@ -25,40 +50,26 @@ public final class CachedFields extends AbstractMap<String, byte[]> {
 
     /** What was opened from {@code sealed} (this entry's array for {@code field}), or null. */
     public Object opened(String field, byte[] sealed) {
-        Made m = opened.get(field);
-        return m != null && m.sealed() == sealed ? m.value() : null;
+        return opened.get(field, sealed);
     }
 
     public void opened(String field, byte[] sealed, Object value) {
-        if (fields.get(field) == sealed) {
-            opened.put(field, new Made(sealed, value));
-        }
+        opened.put(field, sealed, value);
     }
 
     /** What was decoded from {@code sealed} (an immutable value, or a pristine plain copy), or null. */
     public Object decoded(String field, byte[] sealed) {
-        Made m = decoded.get(field);
-        return m != null && m.sealed() == sealed ? m.value() : null;
+        return decoded.get(field, sealed);
     }
 
     public void decoded(String field, byte[] sealed, Object value) {
-        if (fields.get(field) == sealed) {
-            decoded.put(field, new Made(sealed, value));
-        }
+        decoded.put(field, sealed, value);
     }
 
     /** Keeps what was made of the fields both hold as the very same array (after an own commit). */
     void carryOver(CachedFields from) {
-        from.opened.forEach((f, m) -> {
-            if (fields.get(f) == m.sealed()) {
-                opened.put(f, m);
-            }
-        });
-        from.decoded.forEach((f, m) -> {
-            if (fields.get(f) == m.sealed()) {
-                decoded.put(f, m);
-            }
-        });
+        opened.carryOver(from.opened);
+        decoded.carryOver(from.decoded);
     }
 
     @Override

@@ -125,10 +125,14 @@ public final class NearCache {
         return stripes.get(stripeOf(hash));
     }
 
-    /** Whether {@code e} may be served with no round trip: see the class comment. */
+    /**
+     * Whether {@code e} may be served with no round trip: see the class comment. The feed is asked first:
+     * a message applied after that shows in the counters read next; one still unread then arrived after
+     * this request began.
+     */
     boolean current(String hash, Entry e) {
         Feed f = feed;
-        return f != null && e.epoch() == epoch.get() && e.stripe() == stripes.get(stripeOf(hash)) && f.quiet();
+        return f != null && f.quiet() && e.epoch() == epoch.get() && e.stripe() == stripes.get(stripeOf(hash));
     }
 
     /**

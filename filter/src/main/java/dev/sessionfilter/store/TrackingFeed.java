@@ -176,13 +176,7 @@ final class TrackingFeed implements NearCache.Feed, AutoCloseable {
         LOG.log(Level.WARNING, name + " - near cache: Redis at " + node + " refused CLIENT TRACKING or SUBSCRIBE ("
                 + e.getMessage() + "); cached sessions are checked with one round trip each. Redis 6.0+ and, with an "
                 + "ACL user, the commands listed in docs/operations.md lift this.");
-        closed = true;
-        cache.feed(null);
-        timer.shutdown();
-        confirmer.shutdown();
-        synchronized (this) {
-            subscribers.values().forEach(Subscriber::stop);
-        }
+        close();
     }
 
     @Override
