@@ -210,6 +210,9 @@ public final class ResilientSessionBackend implements SessionBackend, RedisMonit
 
     @Override
     public void down(RedisUnavailableException cause) {
+        if (nearCache != null) {
+            nearCache.reset(); // whatever the feed says, copies are checked again once Redis is back
+        }
         LOG.log(Level.WARNING, () -> namespace + " - " + (memoryFallback
                 ? "serving sessions from local memory until Redis returns"
                 : "answering 503 to requests that need a session until Redis returns"));
