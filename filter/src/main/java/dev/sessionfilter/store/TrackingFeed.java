@@ -107,7 +107,11 @@ final class TrackingFeed implements NearCache.Feed, AutoCloseable {
                 return true;
             }
         }
-        timer.execute(this::tick); // subscribe the new nodes now rather than at the next tick
+        try {
+            timer.execute(this::tick); // subscribe the new nodes now rather than at the next tick
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closed meanwhile
+        }
         return false;
     }
 
