@@ -4,10 +4,10 @@ import java.util.Map;
 import java.util.WeakHashMap;
 
 /**
- * What was made from a sealed value (its plaintext, or a decoded immutable value), keyed by the identity of
- * the sealed array. With a near cache an unchanged session comes back as the very same arrays, so each is
- * opened (AEAD) and decoded once per instance, not once per request. Weakly keyed: an entry goes when its
- * near-cache entry does. Striped, so requests for different sessions rarely share a lock.
+ * What this instance sealed (the plaintext, or the parsed attribute), keyed by the identity of the sealed
+ * array: its own commit hands those arrays to the near cache, so the next load needs no AEAD open. Found
+ * once and moved into the near-cache entry ({@code CachedFields}), which is where reads look first.
+ * Weakly keyed: an entry goes when nothing holds its array. Striped, so requests rarely share a lock.
  */
 final class OpenedCache {
     private static final int STRIPES = 16;

@@ -46,7 +46,6 @@ public final class SessionEngine {
     /** Plaintexts (and opened attributes) of sealed arrays the near cache hands out again; null without one. */
     private final OpenedCache opened;
     /** Decoded immutable attribute values, by their sealed array; null without a near cache. */
-    private final OpenedCache decoded;
     final Listeners listeners;
     final ServletContext servletContext;
     final PrincipalIndex principals;
@@ -77,7 +76,6 @@ public final class SessionEngine {
         // (an HMAC each) are computed once per session, not once per request.
         this.keys = config.nearCacheEntries() > 0 ? new java.util.concurrent.ConcurrentHashMap<>() : null;
         this.maxKeys = Math.max(16, config.nearCacheEntries());
-        this.decoded = config.nearCacheEntries() > 0 ? new OpenedCache() : null;
         this.listeners = listeners;
         this.servletContext = servletContext;
         this.clock = clock;
@@ -419,15 +417,12 @@ public final class SessionEngine {
         return sealed;
     }
 
-    /** A decoded immutable value of this sealed attribute seen before, or null. */
+    /**
+     * A decoded immutable value (or a pristine plain copy) of this sealed attribute seen before, or null.
+     * Kept only in a near-cache entry: fields that came any other way are decoded per request.
+     */
     Object decodedBefore(String field, byte[] sealed, Map<String, byte[]> stored) {
-        if (decoded == null || sealed == null) {
-            return null;
-        }
-        if (stored instanceof CachedFields memo) {
-            return memo.decoded(field, sealed);
-        }
-        return decoded.get(sealed);
+        return stored instanceof CachedFields memo && sealed != null ? memo.decoded(field, sealed) : null;
     }
 
     /** Keeps the pristine copy of a plain mutable value decoded from this sealed attribute. */
@@ -441,14 +436,9 @@ public final class SessionEngine {
         }
     }
 
-    private void remember(String field, byte[] sealed, Map<String, byte[]> stored, Object made) {
-        if (decoded == null || sealed == null) {
-            return;
-        }
-        if (stored instanceof CachedFields memo) {
+    private static void remember(String field, byte[] sealed, Map<String, byte[]> stored, Object made) {
+        if (stored instanceof CachedFields memo && sealed != null) {
             memo.decoded(field, sealed, made);
-        } else {
-            decoded.put(sealed, made);
         }
     }
 
@@ -463,26 +453,42 @@ public final class SessionEngine {
 
     /** @param stored the session's fields: a near-cache entry keeps what was opened from them */
     Opened openAttribute(SessionKey key, String field, byte[] sealed, Map<String, byte[]> stored) {
-        CachedFields memo = stored instanceof CachedFields c ? c : null;
-        if (memo != null && memo.opened(field, sealed) instanceof Opened o) {
-            return o;
+        if (sealed == null) {
+            return parseAttribute(key, null);
         }
-        if (opened != null && sealed != null && opened.get(sealed) instanceof Opened o) {
-            if (memo != null) {
-                memo.opened(field, sealed, o);
-            }
+        CachedFields memo = stored instanceof CachedFields c ? c : null;
+        if (openedBefore(field, sealed, memo) instanceof Opened o) {
             return o;
         }
         // Opened straight from the sealer: the cache keeps the parsed attribute, not also its plaintext.
-        Opened o = parseAttribute(key, sealed == null ? null : sealer.open(sealed, key.associatedData(field)));
+        Opened o = parseAttribute(key, sealer.open(sealed, key.associatedData(field)));
         if (o != null) {
-            if (memo != null) {
-                memo.opened(field, sealed, o);
-            } else if (opened != null) {
-                opened.put(sealed, o);
-            }
+            keepOpened(field, sealed, memo, o);
         }
         return o;
+    }
+
+    /**
+     * What was opened from {@code sealed} before: in the near-cache entry, or (this instance sealed it, or
+     * the fields came before their entry did) in the shared cache, then moved into the entry.
+     */
+    private Object openedBefore(String field, byte[] sealed, CachedFields memo) {
+        Object made = memo == null ? null : memo.opened(field, sealed);
+        if (made == null && opened != null) {
+            made = opened.get(sealed);
+            if (made != null && memo != null) {
+                memo.opened(field, sealed, made);
+            }
+        }
+        return made;
+    }
+
+    private void keepOpened(String field, byte[] sealed, CachedFields memo, Object made) {
+        if (memo != null) {
+            memo.opened(field, sealed, made);
+        } else if (opened != null) {
+            opened.put(sealed, made);
+        }
     }
 
     private Opened parseAttribute(SessionKey key, byte[] p) {
@@ -513,17 +519,12 @@ public final class SessionEngine {
             return null;
         }
         CachedFields memo = stored instanceof CachedFields c ? c : null;
-        if (memo != null && memo.opened(field, sealed) instanceof byte[] p) {
+        if (openedBefore(field, sealed, memo) instanceof byte[] p) {
             return p;
         }
-        byte[] p = opened != null && opened.get(sealed) instanceof byte[] known ? known
-                : sealer.open(sealed, key.associatedData(field));
+        byte[] p = sealer.open(sealed, key.associatedData(field));
         if (p != null) {
-            if (memo != null) {
-                memo.opened(field, sealed, p);
-            } else if (opened != null) {
-                opened.put(sealed, p);
-            }
+            keepOpened(field, sealed, memo, p);
         }
         return p;
     }

@@ -45,23 +45,21 @@ final class LocalCopies {
         if (maxBytes == 0) {
             return;
         }
-        if (fields != null) {
-            Entry same = entries.get(key.text());
-            if (same != null && same.fields == fields) {
-                return; // the near cache handed out the map this copy already is
-            }
-        }
+        String k = key.toString();
         if (fields == null) {
-            drop(key.text());
-        } else {
+            drop(k);
+            return;
+        }
+        Entry same = entries.get(k);
+        if (same == null || same.fields != fields) { // the near cache may hand out the map this copy already is
             // No copy: the map is fresh from Redis and nobody mutates it (commits and reads copy).
-            put(key.text(), new Entry(fields, clock.millis() + UNKNOWN_DEADLINE_MS));
+            put(k, new Entry(fields, clock.millis() + UNKNOWN_DEADLINE_MS));
         }
     }
 
     /** The session layer opened the copy and knows when the session dies: never serve it past that. */
     synchronized void deadline(SessionKey key, long at) {
-        Entry e = entries.get(key.text());
+        Entry e = entries.get(key.toString());
         if (e != null) {
             e.expiresAt = at;
         }
@@ -72,19 +70,19 @@ final class LocalCopies {
             return;
         }
         if (!ok) {
-            drop(key.text());
+            drop(key.toString());
             return;
         }
-        Entry e = entries.get(key.text());
+        Entry e = entries.get(key.toString());
         Map<String, byte[]> fields = e == null ? new HashMap<>() : new HashMap<>(e.fields);
         fields.putAll(delta.set());
         fields.keySet().removeAll(delta.remove());
-        put(key.text(), new Entry(fields, expiry(delta)));
+        put(key.toString(), new Entry(fields, expiry(delta)));
     }
 
     /** The copy, or null when there is none or its session's deadline has passed. */
     synchronized Map<String, byte[]> get(SessionKey key) {
-        String k = key.text();
+        String k = key.toString();
         Entry e = entries.get(k);
         if (e == null) {
             return null;
@@ -115,10 +113,10 @@ final class LocalCopies {
             long now = clock.millis();
             for (Iterator<Pending> it = pending.values().iterator(); it.hasNext(); ) {
                 Pending p = it.next();
-                Entry e = entries.get(p.key.text());
+                Entry e = entries.get(p.key.toString());
                 if (p.bornHere() && e != null && e.expiresAt <= now) {
                     out.add(new SessionBackend.LocallyExpired(p.key, new HashMap<>(e.fields)));
-                    drop(p.key.text());
+                    drop(p.key.toString());
                     it.remove();
                 }
             }
@@ -133,13 +131,13 @@ final class LocalCopies {
             return null;
         }
         synchronized (this) {
-            Pending p = pending.get(key.text());
+            Pending p = pending.get(key.toString());
             return p == null || p.deleted ? null : get(key);
         }
     }
 
     synchronized boolean commitLocally(SessionKey key, Delta delta) {
-        String k = key.text();
+        String k = key.toString();
         Entry e = entries.get(k);
         Pending p = pending.get(k);
         if (p != null && p.deleted) {
@@ -176,7 +174,7 @@ final class LocalCopies {
     }
 
     synchronized void deleteLocally(SessionKey key) {
-        String k = key.text();
+        String k = key.toString();
         drop(k);
         Pending p = pending.computeIfAbsent(k, x -> new Pending(key, false));
         anyPending = true;
@@ -186,7 +184,7 @@ final class LocalCopies {
 
     /** Like {@link #deleteLocally}, but only for a session this instance still holds. */
     synchronized boolean retireLocally(SessionKey key) {
-        String k = key.text();
+        String k = key.toString();
         Pending p = pending.get(k);
         if ((p != null && p.deleted) || get(key) == null) {
             return false;
@@ -196,7 +194,7 @@ final class LocalCopies {
     }
 
     synchronized void remove(SessionKey key) {
-        drop(key.text());
+        drop(key.toString());
     }
 
     synchronized int pending() {
@@ -224,7 +222,7 @@ final class LocalCopies {
             long now = clock.millis();
             for (Iterator<Pending> it = pending.values().iterator(); it.hasNext(); ) {
                 Pending p = it.next();
-                Entry e = entries.get(p.key.text());
+                Entry e = entries.get(p.key.toString());
                 if (!p.deleted && (e == null || e.expiresAt <= now)) {
                     if (p.bornHere() && e != null) {
                         continue; // left for its local expiry notification
@@ -268,8 +266,8 @@ final class LocalCopies {
                 }
             }
             synchronized (this) {
-                if (pending.get(key.text()) == s.pending && s.pending.version == s.version) {
-                    pending.remove(key.text());
+                if (pending.get(key.toString()) == s.pending && s.pending.version == s.version) {
+                    pending.remove(key.toString());
                     anyPending = !pending.isEmpty();
                 }
             }

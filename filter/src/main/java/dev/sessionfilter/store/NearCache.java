@@ -253,13 +253,20 @@ public final class NearCache {
         epoch.incrementAndGet();
     }
 
-    /** Keeps what Redis returned (a fresh map nobody else holds), stamped as read before the round trip. */
-    void loaded(SessionKey key, Map<String, byte[]> fields, long epoch, long stripe) {
+    /**
+     * Keeps what Redis returned, stamped as read before the round trip.
+     *
+     * @return the entry's fields, for this request too (so what it opens is kept there at once), or
+     *         {@code fields} itself when they are not cached (no version)
+     */
+    Map<String, byte[]> loaded(SessionKey key, Map<String, byte[]> fields, long epoch, long stripe) {
         byte[] v = fields.get(SessionKey.VERSION);
-        if (v != null) {
-            CachedFields copy = new CachedFields(fields);
-            segment(key.hash()).put(key.hash(), new Entry(key, v, copy, sizeOf(copy), epoch, stripe, false));
+        if (v == null) {
+            return fields;
         }
+        CachedFields copy = new CachedFields(fields);
+        segment(key.hash()).put(key.hash(), new Entry(key, v, copy, sizeOf(copy), epoch, stripe, false));
+        return copy;
     }
 
     /** Redis confirmed that {@code e} is still its version: current again, as of the stamp. */

@@ -213,8 +213,7 @@ public final class RedisSessionBackend implements SessionBackend {
         }
         cache.miss();
         cache.roundTripDone();
-        cache.loaded(key, fields, epoch, stripe);
-        return fields;
+        return cache.loaded(key, fields, epoch, stripe);
     }
 
     private static Map<String, byte[]> fieldsOf(Object reply) {

@@ -183,11 +183,6 @@ public final class SessionKey {
 
     @Override
     public String toString() {
-        return text;
-    }
-
-    /** The Redis key as text. */
-    String text() {
-        return text;
+        return text; // the Redis key as text, made once: the local copies look keys up by it
     }
 }
