@@ -22,6 +22,15 @@ public final class ResilientSessionBackend implements SessionBackend, RedisMonit
     private final boolean memoryFallback;
     private final LocalCopies copies;
     private volatile WriteTimes writeTimes = (key, field, sealed) -> -1;
+    /**
+     * Memory mode: sessions stay on the local copies from the outage until the write-back has left nothing
+     * pending, which may be a little after the monitor declared Redis up. Cleared only under the copies' lock,
+     * so a request either commits locally before the last pass reads the journal or goes to Redis after it;
+     * never to Redis while an older local change of its session is still to be written over it.
+     */
+    private volatile boolean local;
+    /** Write-back passes run while requests keep committing locally; the one after these holds the lock. */
+    static final int UNLOCKED_PASSES = 8;
 
     /** Reads when a sealed attribute was written (-1 when unknown); only the session layer can open it. */
     public interface WriteTimes {
@@ -171,7 +180,7 @@ public final class ResilientSessionBackend implements SessionBackend, RedisMonit
      */
     private <T> T redisOrLocal(Supplier<T> inRedis, Supplier<T> locally) {
         while (true) {
-            if (monitor.available()) {
+            if (serving()) {
                 try {
                     return inRedis.get();
                 } catch (RedisUnavailableException e) {
@@ -182,16 +191,20 @@ public final class ResilientSessionBackend implements SessionBackend, RedisMonit
                 throw unavailable();
             }
             synchronized (copies) {
-                if (!monitor.available()) {
+                if (!serving()) {
                     return locally.get();
                 }
             }
         }
     }
 
+    private boolean serving() {
+        return !local && monitor.available();
+    }
+
     @Override
     public boolean redisAvailable() {
-        return monitor.available();
+        return serving();
     }
 
     /** How many times Redis became unreachable since start. */
@@ -210,6 +223,9 @@ public final class ResilientSessionBackend implements SessionBackend, RedisMonit
 
     @Override
     public void down(RedisUnavailableException cause) {
+        if (memoryFallback) {
+            local = true;
+        }
         if (nearCache != null) {
             nearCache.reset(); // whatever the feed says, copies are checked again once Redis is back
         }
@@ -231,16 +247,36 @@ public final class ResilientSessionBackend implements SessionBackend, RedisMonit
             LOG.log(Level.INFO, () -> namespace + " - Redis is reachable again; sessions are served from it");
             return;
         }
-        int w;
+        // What requests committed locally while the first pass ran, until a pass leaves nothing behind.
+        int passes = 1;
+        int w = 0;
         try {
-            // What requests committed locally while the first pass ran.
-            w = copies.writeBack(redis, writeTimes);
+            while (true) {
+                if (passes > UNLOCKED_PASSES) {
+                    synchronized (copies) { // a writer outpaced the passes: the last one makes requests wait
+                        w += copies.writeBack(redis, writeTimes);
+                        local = false;
+                    }
+                    break;
+                }
+                w += copies.writeBack(redis, writeTimes);
+                passes++;
+                synchronized (copies) {
+                    if (copies.pending() == 0) {
+                        local = false;
+                        break;
+                    }
+                }
+            }
         } catch (RedisUnavailableException e) {
             monitor.failed(e);
             return;
         }
+        int written = w;
+        int n = passes;
         LOG.log(Level.INFO, () -> namespace + " - Redis is reachable again; session changes made during the "
-                + "outage written back" + (w > 0 ? " (" + w + " in the final pass)" : ""));
+                + "outage written back" + (written > 0 ? " (" + written + " after Redis answered again, in " + n
+                + " passes)" : ""));
     }
 
     @Override

@@ -1,0 +1,164 @@
+package dev.sessionfilter.reliability;
+
+import dev.sessionfilter.testing.RedisProcess;
+import dev.sessionfilter.testing.RedisServers;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Items 1 and 2: Redis SIGKILLed and restarted empty, and Redis hung with SIGSTOP, under a load of 32 users on
+ * 8 threads across two instances, each user stuck to one instance.
+ */
+@Tag("reliability")
+class RedisCrashIT {
+    static final int USERS = 32;
+    static final int THREADS = 8;
+    static final Duration WARM = Duration.ofSeconds(3);
+    static final Duration AFTER = Scale.pick(Duration.ofSeconds(3), Duration.ofSeconds(10));
+
+    @Test
+    void killedAndRestartedEmpty_memoryMode_no5xx_noAcknowledgedWriteLost() throws Exception {
+        Report report = new Report("redis-killed-memory");
+        try (RedisProcess redis = RedisServers.standalone();
+             Rig rig = new Rig(2, redis.url(), "kill", a -> a.param("sessionfilter.redis.timeout", "500ms"))) {
+            List<String[]> idle = rig.idleSessions(4);
+            Load load = new Load(rig.apps, USERS, THREADS, Duration.ofMinutes(3)).mix(0.4, 0, 0.05).prime();
+            try (HealthWatch watch = new HealthWatch(rig.apps, load)) {
+                load.start();
+                Thread.sleep(WARM.toMillis());
+                long faultAt = load.nowMs();
+                redis.stop();
+                Thread.sleep(5_000);
+                redis.restart();
+                long restartedAt = load.nowMs();
+                long recovered = watch.awaitRecovered(restartedAt, 60_000);
+                Thread.sleep(AFTER.toMillis());
+                load.stop();
+                long end = load.nowMs();
+                int mismatches = load.verifyEverywhere();
+
+                report.line("load: " + USERS + " users on " + THREADS + " threads, 2 instances, 40% writes, redis.timeout 500 ms; Redis SIGKILLed for 5 s, restarted empty");
+                report.line("before:  " + load.window(0, faultAt));
+                report.line("outage:  " + load.window(faultAt, restartedAt));
+                report.line("after:   " + load.window(restartedAt, end));
+                report.line("first fallback seen " + (watch.firstFallback(faultAt) - faultAt) + " ms after the kill; back on Redis with the write-back done "
+                        + (recovered - restartedAt) + " ms after the restart");
+                long lostWrites = load.lossesOfWritesSince(faultAt);
+                report.line("lost acknowledged writes from the outage on: " + lostWrites + "; sessions lost in all: " + load.losses().size()
+                        + "; stale reads: " + load.staleReads() + "; mismatches after the run on either instance: " + mismatches);
+                int survivors = rig.idleSurvivors(idle);
+                report.line("sessions created before the kill and untouched during it: " + survivors + " of " + idle.size()
+                        + " survive (documented: they are lost on an empty restart)");
+                report.write();
+
+                Load.Window all = load.window(0, end);
+                assertEquals(0, all.s5xx() + all.s503(), "no 5xx in memory mode: " + all);
+                assertEquals(0, all.ioErrors(), all.toString());
+                assertEquals(0, lostWrites, "acknowledged writes lost: " + load.losses());
+                assertEquals(0, load.staleReads(), "stale reads: " + load.staleExamples());
+                assertEquals(0, mismatches, load.losses().toString());
+                assertEquals(0, survivors, "untouched sessions are documented as lost on an empty restart");
+            }
+        }
+    }
+
+    @Test
+    void killedAndRestartedEmpty_failMode_503OnlyForSessionRequests() throws Exception {
+        Report report = new Report("redis-killed-fail");
+        try (RedisProcess redis = RedisServers.standalone();
+             Rig rig = new Rig(2, redis.url(), "killfail", a -> a.param("sessionfilter.redis.timeout", "500ms")
+                     .param("sessionfilter.onRedisFailure", "fail"))) {
+            Load load = new Load(rig.apps, USERS, THREADS, Duration.ofMinutes(3)).mix(0.4, 0, 0.2).prime();
+            try (HealthWatch watch = new HealthWatch(rig.apps, load)) {
+                load.start();
+                Thread.sleep(WARM.toMillis());
+                long faultAt = load.nowMs();
+                redis.stop();
+                Thread.sleep(5_000);
+                redis.restart();
+                long restartedAt = load.nowMs();
+                long recovered = watch.awaitRecovered(restartedAt, 60_000);
+                Thread.sleep(AFTER.toMillis());
+                load.stop();
+                long end = load.nowMs();
+                long last503 = load.lastFailureBefore(0, end, Load.Kind.READ, Load.Kind.WRITE);
+
+                Load.Window outage = load.window(faultAt, restartedAt, Load.Kind.READ, Load.Kind.WRITE);
+                Load.Window none = load.window(0, end, Load.Kind.NONE);
+                report.line("load: as redis-killed-memory, 20% of requests never touch the session; onRedisFailure=fail");
+                report.line("before:  " + load.window(0, faultAt));
+                report.line("outage, session requests:  " + outage);
+                report.line("whole run, requests without a session: " + none);
+                report.line("after:   " + load.window(restartedAt, end));
+                report.line("last 503 " + (last503 + 100 - restartedAt) + " ms after the restart; health back "
+                        + (recovered - restartedAt) + " ms after it; sessions lost (Redis restarted empty, fail mode keeps no copies): "
+                        + load.losses().size());
+                report.write();
+
+                Load.Window all = load.window(0, end);
+                assertEquals(0, all.s5xx(), "only 503s: " + all);
+                assertEquals(0, all.ioErrors(), all.toString());
+                assertEquals(0, none.s503() + none.s5xx(), "requests that never touch the session are served: " + none);
+                assertTrue(outage.s503() > 0, "session requests get 503 during the outage: " + outage);
+                assertEquals(0, load.window(0, faultAt).s503(), "no 503 before the outage");
+                Load.Window afterRecovery = load.window(recovered + 100, end);
+                assertEquals(0, afterRecovery.s503(), "no 503 once recovered: " + afterRecovery);
+                assertEquals(0, load.staleReads(), "stale reads: " + load.staleExamples());
+            }
+        }
+    }
+
+    @Test
+    void hungWithSigstop_memoryMode_noRequestWaitsPastTheTimeout_noAcknowledgedWriteLost() throws Exception {
+        Report report = new Report("redis-hung-memory");
+        Duration hang = Scale.pick(Duration.ofSeconds(5), Duration.ofSeconds(10));
+        try (RedisProcess redis = RedisServers.standalone();
+             Rig rig = new Rig(2, redis.url(), "hang", a -> a.param("sessionfilter.redis.timeout", "1s"))) {
+            List<String[]> idle = rig.idleSessions(4);
+            Load load = new Load(rig.apps, USERS, THREADS, Duration.ofMinutes(3)).mix(0.4, 0, 0.05).prime();
+            try (HealthWatch watch = new HealthWatch(rig.apps, load)) {
+                load.start();
+                Thread.sleep(WARM.toMillis());
+                long faultAt = load.nowMs();
+                redis.pause();
+                Thread.sleep(hang.toMillis());
+                redis.resume();
+                long resumedAt = load.nowMs();
+                long recovered = watch.awaitRecovered(resumedAt, 60_000);
+                Thread.sleep(AFTER.toMillis());
+                load.stop();
+                long end = load.nowMs();
+                int mismatches = load.verifyEverywhere();
+
+                Load.Window all = load.window(0, end);
+                report.line("load: " + USERS + " users on " + THREADS + " threads, 2 instances, 40% writes, redis.timeout 1 s; Redis SIGSTOPped for "
+                        + hang.toSeconds() + " s, then SIGCONT");
+                report.line("before:  " + load.window(0, faultAt));
+                report.line("hang:    " + load.window(faultAt, resumedAt));
+                report.line("after:   " + load.window(resumedAt, end));
+                report.line("slowest request of the run: " + all.maxMs() + " ms (timeout 1000 ms); first fallback seen "
+                        + (watch.firstFallback(faultAt) - faultAt) + " ms after SIGSTOP; back on Redis, write-back done, "
+                        + (recovered - resumedAt) + " ms after SIGCONT");
+                long lostWrites = load.lossesOfWritesSince(0);
+                int survivors = rig.idleSurvivors(idle);
+                report.line("lost acknowledged writes: " + lostWrites + "; stale reads: " + load.staleReads()
+                        + "; mismatches after the run: " + mismatches + "; untouched sessions surviving: " + survivors + " of " + idle.size());
+                report.write();
+
+                assertEquals(0, all.s5xx() + all.s503(), all.toString());
+                assertEquals(0, all.ioErrors(), all.toString());
+                assertTrue(all.maxMs() < 1_400, "no request waits longer than the 1 s timeout (plus its read): " + all);
+                assertEquals(0, lostWrites, "acknowledged writes lost: " + load.losses());
+                assertEquals(0, load.staleReads(), "stale reads: " + load.staleExamples());
+                assertEquals(0, mismatches, load.losses().toString());
+                assertEquals(idle.size(), survivors, "a hang loses nothing that Redis held");
+            }
+        }
+    }
+}
