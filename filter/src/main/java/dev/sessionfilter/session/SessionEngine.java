@@ -174,8 +174,10 @@ public final class SessionEngine {
         response.setHeader("Cache-Control", "no-store");
         response.setContentType("text/plain;charset=UTF-8");
         response.getWriter().write("503 Service Unavailable: the session store is unreachable\n");
+        // The outage itself is logged once (monitor and store); each 503 is only counted, or an outage under
+        // load would write a line per request.
         String reason = t.getMessage();
-        LOG.log(Level.WARNING, () -> config.namespace() + " - answered 503: " + reason);
+        LOG.log(Level.DEBUG, () -> config.namespace() + " - answered 503: " + reason);
         return true;
     }
 

@@ -80,6 +80,28 @@ final class HealthWatch implements AutoCloseable {
         }
     }
 
+    /** How long, summed over instances, the samples in [fromMs, toMs) showed an instance off Redis (50 ms steps). */
+    long fallbackMillis(long fromMs, long toMs) {
+        synchronized (samples) {
+            long total = 0;
+            for (int app = 0; app < apps.size(); app++) {
+                long prev = -1;
+                boolean off = false;
+                for (Sample s : samples) {
+                    if (s.app() != app || s.atMs() < fromMs || s.atMs() >= toMs) {
+                        continue;
+                    }
+                    if (off && prev >= 0) {
+                        total += s.atMs() - prev;
+                    }
+                    off = !"redis".equals(s.mode());
+                    prev = s.atMs();
+                }
+            }
+            return total;
+        }
+    }
+
     /** Waits until every instance has been on Redis with no pending write-back for 500 ms, or fails. */
     long awaitRecovered(long fromMs, long timeoutMs) throws InterruptedException {
         long deadline = clock.nowMs() + timeoutMs;

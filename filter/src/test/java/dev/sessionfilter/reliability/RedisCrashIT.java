@@ -25,7 +25,7 @@ class RedisCrashIT {
     @Test
     void killedAndRestartedEmpty_memoryMode_no5xx_noAcknowledgedWriteLost() throws Exception {
         Report report = new Report("redis-killed-memory");
-        try (RedisProcess redis = RedisServers.standalone();
+        try (LogCount logs = new LogCount(); RedisProcess redis = RedisServers.standalone();
              Rig rig = new Rig(2, redis.url(), "kill", a -> a.param("sessionfilter.redis.timeout", "500ms"))) {
             List<String[]> idle = rig.idleSessions(4);
             Load load = new Load(rig.apps, USERS, THREADS, Duration.ofMinutes(3)).mix(0.4, 0, 0.05).prime();
@@ -55,7 +55,9 @@ class RedisCrashIT {
                 int survivors = rig.idleSurvivors(idle);
                 report.line("sessions created before the kill and untouched during it: " + survivors + " of " + idle.size()
                         + " survive (documented: they are lost on an empty restart)");
+                report.line("sessionfilter log lines at INFO and above: " + logs);
                 report.write();
+                assertTrue(logs.lines() <= 12, "a fault logs a bounded number of lines, not one per request: " + logs);
 
                 Load.Window all = load.window(0, end);
                 assertEquals(0, all.s5xx() + all.s503(), "no 5xx in memory mode: " + all);
@@ -71,7 +73,7 @@ class RedisCrashIT {
     @Test
     void killedAndRestartedEmpty_failMode_503OnlyForSessionRequests() throws Exception {
         Report report = new Report("redis-killed-fail");
-        try (RedisProcess redis = RedisServers.standalone();
+        try (LogCount logs = new LogCount(); RedisProcess redis = RedisServers.standalone();
              Rig rig = new Rig(2, redis.url(), "killfail", a -> a.param("sessionfilter.redis.timeout", "500ms")
                      .param("sessionfilter.onRedisFailure", "fail"))) {
             Load load = new Load(rig.apps, USERS, THREADS, Duration.ofMinutes(3)).mix(0.4, 0, 0.2).prime();
@@ -99,7 +101,9 @@ class RedisCrashIT {
                 report.line("last 503 " + (last503 + 100 - restartedAt) + " ms after the restart; health back "
                         + (recovered - restartedAt) + " ms after it; sessions lost (Redis restarted empty, fail mode keeps no copies): "
                         + load.losses().size());
+                report.line("sessionfilter log lines at INFO and above: " + logs);
                 report.write();
+                assertTrue(logs.lines() <= 12, "a fault logs a bounded number of lines, not one per request: " + logs);
 
                 Load.Window all = load.window(0, end);
                 assertEquals(0, all.s5xx(), "only 503s: " + all);
@@ -118,7 +122,7 @@ class RedisCrashIT {
     void hungWithSigstop_memoryMode_noRequestWaitsPastTheTimeout_noAcknowledgedWriteLost() throws Exception {
         Report report = new Report("redis-hung-memory");
         Duration hang = Scale.pick(Duration.ofSeconds(5), Duration.ofSeconds(10));
-        try (RedisProcess redis = RedisServers.standalone();
+        try (LogCount logs = new LogCount(); RedisProcess redis = RedisServers.standalone();
              Rig rig = new Rig(2, redis.url(), "hang", a -> a.param("sessionfilter.redis.timeout", "1s"))) {
             List<String[]> idle = rig.idleSessions(4);
             Load load = new Load(rig.apps, USERS, THREADS, Duration.ofMinutes(3)).mix(0.4, 0, 0.05).prime();
@@ -149,7 +153,9 @@ class RedisCrashIT {
                 int survivors = rig.idleSurvivors(idle);
                 report.line("lost acknowledged writes: " + lostWrites + "; stale reads: " + load.staleReads()
                         + "; mismatches after the run: " + mismatches + "; untouched sessions surviving: " + survivors + " of " + idle.size());
+                report.line("sessionfilter log lines at INFO and above: " + logs);
                 report.write();
+                assertTrue(logs.lines() <= 12, "a fault logs a bounded number of lines, not one per request: " + logs);
 
                 assertEquals(0, all.s5xx() + all.s503(), all.toString());
                 assertEquals(0, all.ioErrors(), all.toString());

@@ -13,13 +13,17 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A loopback TCP proxy to one Redis that a test can cut and restore: one application instance loses Redis
- * while another, connected directly, keeps it (a network partition of one node).
+ * while another, connected directly, keeps it (a network partition of one node). It can also delay Redis'
+ * answers, reset every open connection (RST, mid-command if one is under way) and turn half-open: connections
+ * stay up and are accepted, but nothing gets through either way and nobody is told.
  */
 public final class TcpProxy implements AutoCloseable {
     private final int port;
     private final int targetPort;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private volatile ServerSocket server;
+    private volatile long delayMillis;
+    private volatile boolean blackhole;
 
     public TcpProxy(int targetPort) {
         this.port = RedisServers.freePort();
@@ -55,6 +59,34 @@ public final class TcpProxy implements AutoCloseable {
         open.clear();
     }
 
+    /** Every answer from Redis arrives this much later (0: none). */
+    public void delay(long millis) {
+        delayMillis = millis;
+    }
+
+    /** Half-open: bytes are swallowed in both directions; no connection is closed, new ones are accepted. */
+    public void blackhole(boolean on) {
+        blackhole = on;
+    }
+
+    /** Resets (RST) every open connection; new ones are accepted as before. */
+    public void resetAll() {
+        open.forEach(sock -> {
+            try {
+                sock.setSoLinger(true, 0);
+                sock.close();
+            } catch (IOException ignored) {
+                // already gone
+            }
+        });
+        open.clear();
+    }
+
+    /** Connections open through the proxy now (each client connection counts once). */
+    public int connections() {
+        return open.size() / 2;
+    }
+
     /** Accepts connections again, on the same port. */
     public synchronized void restore() {
         try {
@@ -77,26 +109,37 @@ public final class TcpProxy implements AutoCloseable {
                 Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
                 open.add(client);
                 open.add(upstream);
-                pipe(client, upstream);
-                pipe(upstream, client);
+                pipe(client, upstream, false);
+                pipe(upstream, client, true);
             } catch (IOException e) {
                 return; // closed by cut()
             }
         }
     }
 
-    private void pipe(Socket from, Socket to) {
+    private void pipe(Socket from, Socket to, boolean answers) {
         Thread t = new Thread(() -> {
             byte[] buf = new byte[8192];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
+                    if (blackhole) {
+                        continue;
+                    }
+                    long d = delayMillis;
+                    if (answers && d > 0) {
+                        Thread.sleep(d);
+                    }
                     out.write(buf, 0, n);
                     out.flush();
                 }
             } catch (IOException e) {
                 // connection cut
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } finally {
+                open.remove(from);
+                open.remove(to);
                 try {
                     to.close();
                 } catch (IOException ignored) {
