@@ -254,6 +254,11 @@ public final class SessionEngine {
         return true;
     }
 
+    /** Session ids whose derived Redis names are cached (0 when the cache is off). */
+    public int cachedKeys() {
+        return keys == null ? 0 : keys.size();
+    }
+
     SessionKey key(String id) {
         if (keys == null) {
             return new SessionKey(config.namespace(), id);

@@ -26,6 +26,9 @@ final class LocalCopies {
     /** {@code !pending.isEmpty()}, readable without the lock: the request path skips it in normal times. */
     private volatile boolean anyPending;
     private final Clock clock;
+    /** Every this many stores, copies past their session's deadline are dropped (they could never be served). */
+    static final int PURGE_EVERY = 1024;
+    private int stores;
 
     /** Milliseconds since the epoch; replaceable in tests. */
     interface Clock {
@@ -293,6 +296,9 @@ final class LocalCopies {
         drop(k);
         entries.put(k, e);
         bytes += e.size;
+        if (++stores % PURGE_EVERY == 0) {
+            purgeDead();
+        }
         Iterator<Map.Entry<String, Entry>> it = entries.entrySet().iterator();
         while (bytes > maxBytes && it.hasNext()) {
             Map.Entry<String, Entry> oldest = it.next();
@@ -302,6 +308,26 @@ final class LocalCopies {
             bytes -= oldest.getValue().size;
             it.remove();
         }
+    }
+
+    /**
+     * Drops the copies of sessions whose deadline passed, so the copies follow the live sessions, not the
+     * byte budget, under churn. What still has to be written back (or notified as expired) stays.
+     */
+    private void purgeDead() {
+        long now = clock.millis();
+        for (Iterator<Map.Entry<String, Entry>> it = entries.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Entry> c = it.next();
+            if (c.getValue().expiresAt <= now && !pending.containsKey(c.getKey())) {
+                bytes -= c.getValue().size;
+                it.remove();
+            }
+        }
+    }
+
+    /** Copies held and their estimated bytes. */
+    synchronized long[] figures() {
+        return new long[] {entries.size(), bytes};
     }
 
     private void drop(String k) {

@@ -313,6 +313,15 @@ public final class NearCache {
         return new long[] {hits.get(), misses.get(), freeHits.get()};
     }
 
+    /** Sessions held now. */
+    public int size() {
+        int n = 0;
+        for (Segment s : segments) {
+            n += s.size();
+        }
+        return n;
+    }
+
     private static final class Segment {
         private final int maxEntries;
         private final long maxBytes;
@@ -326,6 +335,10 @@ public final class NearCache {
 
         synchronized Entry get(String hash) {
             return map.get(hash);
+        }
+
+        synchronized int size() {
+            return map.size();
         }
 
         synchronized void put(String hash, Entry e) {

@@ -212,6 +212,11 @@ public final class ResilientSessionBackend implements SessionBackend, RedisMonit
         return monitor.outages();
     }
 
+    /** The local copies: how many, and their estimated bytes. */
+    public long[] localCopies() {
+        return copies.figures();
+    }
+
     /** Sessions created or changed locally and not yet written back. */
     public int pendingWriteBacks() {
         return copies.pending();

@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * nothing that grows.
  */
 final class Load implements AutoCloseable {
-    enum Kind { READ, WRITE, CHANGE, NONE }
+    enum Kind { READ, WRITE, CHANGE, NONE, INVALIDATE }
 
     /** A session gone or a value other than the last acknowledged one: when, and the write it lost. */
     record Anomaly(long atMs, long ackedAtMs, int user, String what) {
@@ -37,6 +37,7 @@ final class Load implements AutoCloseable {
     private double writeShare = 0.4;
     private double changeShare;
     private double noneShare;
+    private double invalidateShare;
     private long seed = 13;
     private final int buckets;
     private final AtomicIntegerArray counts;
@@ -81,6 +82,12 @@ final class Load implements AutoCloseable {
         return this;
     }
 
+    /** Share of requests that invalidate the user's session (the next one starts a new session). */
+    Load churn(double invalidations) {
+        this.invalidateShare = invalidations;
+        return this;
+    }
+
     Load seed(long s) {
         this.seed = s;
         return this;
@@ -115,6 +122,8 @@ final class Load implements AutoCloseable {
                     double p = rnd.nextDouble();
                     if (p < noneShare) {
                         none(u);
+                    } else if (p > 1 - invalidateShare && u.hasSession) {
+                        invalidate(u);
                     } else if (p < noneShare + changeShare && u.hasSession) {
                         change(u);
                     } else if (p < noneShare + changeShare + writeShare || !u.hasSession) {
@@ -212,6 +221,15 @@ final class Load implements AutoCloseable {
             u.hasSession = true; // the change made one (empty)
             u.acked = -1;
             u.ackedAtMs = nowMs();
+        }
+    }
+
+    private void invalidate(User u) {
+        Browser.Response r = timed(u, Kind.INVALIDATE, "/ops/invalidate");
+        if (r != null && r.status() == 200) {
+            u.hasSession = false;
+            u.acked = -1;
+            u.browser.cookies.remove("SESSION");
         }
     }
 

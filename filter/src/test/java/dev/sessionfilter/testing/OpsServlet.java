@@ -40,6 +40,7 @@ public final class OpsServlet extends HttpServlet {
         switch (op) {
             case "/none" -> resp.getWriter().print("untouched");
             case "/near-cache-idle" -> resp.getWriter().print(nearCacheIdle());
+            case "/internals" -> resp.getWriter().print(internals());
             case "/new" -> {
                 HttpSession s = req.getSession();
                 resp.getWriter().print(s.getId() + " new=" + s.isNew());
@@ -211,6 +212,17 @@ public final class OpsServlet extends HttpServlet {
      * Waits (up to 5 s) until the near cache applied every invalidation received and confirmed every own
      * commit announced: Redis commands counted after this belong to the next request only.
      */
+    /** Sizes of the engine's local state, for soak runs: {@code copies=N copyBytes=B keys=K nearCache=C}. */
+    private String internals() {
+        var engine = (dev.sessionfilter.session.SessionEngine) getServletContext()
+                .getAttribute(dev.sessionfilter.SessionFilter.ENGINE_ATTRIBUTE);
+        long[] copies = engine.store() instanceof dev.sessionfilter.store.ResilientSessionBackend r ? r.localCopies()
+                : new long[] {0, 0};
+        int near = engine.store() instanceof dev.sessionfilter.store.ResilientSessionBackend r && r.nearCache() != null
+                ? r.nearCache().size() : 0;
+        return "copies=" + copies[0] + " copyBytes=" + copies[1] + " keys=" + engine.cachedKeys() + " nearCache=" + near;
+    }
+
     private String nearCacheIdle() {
         var engine = (dev.sessionfilter.session.SessionEngine) getServletContext()
                 .getAttribute(dev.sessionfilter.SessionFilter.ENGINE_ATTRIBUTE);

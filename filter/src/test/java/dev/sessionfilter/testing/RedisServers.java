@@ -134,11 +134,16 @@ public final class RedisServers {
         }
     }
 
-    /** A Redis Cluster of three masters (no replicas), slots split evenly. */
+    /** A Redis Cluster of three masters, slots split evenly, optionally with one replica each. */
     public static final class Cluster implements AutoCloseable {
         public final List<RedisProcess> masters = new ArrayList<>();
+        public final List<RedisProcess> replicas = new ArrayList<>();
 
         public Cluster() {
+            this(false);
+        }
+
+        public Cluster(boolean withReplicas) {
             try {
                 for (int i = 0; i < 3; i++) {
                     int port = freePort();
@@ -164,6 +169,28 @@ public final class RedisServers {
                     m.waitFor(j -> j.clusterInfo().contains("cluster_state:ok")
                             && j.clusterNodes().lines().filter(l -> l.contains("connected")).count() == 3, 20_000);
                 }
+                if (withReplicas) {
+                    for (RedisProcess m : masters) {
+                        RedisProcess r = RedisProcess.start(freePort(), true);
+                        replicas.add(r);
+                        String id;
+                        try (Jedis j = m.jedis()) {
+                            id = j.clusterMyId();
+                            j.clusterMeet("127.0.0.1", r.port());
+                        }
+                        r.waitFor(j -> j.clusterNodes().contains(id), 20_000);
+                        try (Jedis j = r.jedis()) {
+                            j.clusterReplicate(id);
+                        }
+                    }
+                    for (RedisProcess r : replicas) {
+                        r.waitFor(j -> j.info("replication").contains("master_link_status:up"), 20_000);
+                    }
+                    for (RedisProcess m : masters) {
+                        m.waitFor(j -> j.clusterInfo().contains("cluster_state:ok")
+                                && j.clusterNodes().lines().filter(l -> l.contains("connected")).count() == 6, 20_000);
+                    }
+                }
             } catch (RuntimeException e) {
                 close();
                 throw e;
@@ -176,6 +203,7 @@ public final class RedisServers {
 
         @Override
         public void close() {
+            replicas.forEach(RedisProcess::close);
             masters.forEach(RedisProcess::close);
         }
     }
