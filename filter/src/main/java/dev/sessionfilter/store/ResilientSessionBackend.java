@@ -29,8 +29,6 @@ public final class ResilientSessionBackend implements SessionBackend, RedisMonit
      * never to Redis while an older local change of its session is still to be written over it.
      */
     private volatile boolean local;
-    /** Write-back passes run while requests keep committing locally; the one after these holds the lock. */
-    static final int UNLOCKED_PASSES = 8;
 
     /** Reads when a sealed attribute was written (-1 when unknown); only the session layer can open it. */
     public interface WriteTimes {
@@ -252,18 +250,13 @@ public final class ResilientSessionBackend implements SessionBackend, RedisMonit
             LOG.log(Level.INFO, () -> namespace + " - Redis is reachable again; sessions are served from it");
             return;
         }
-        // What requests committed locally while the first pass ran, until a pass leaves nothing behind.
+        // What requests committed locally while the first pass ran, until a pass leaves nothing behind. No
+        // pass holds the lock while it talks to Redis: on a link too slow to catch up, requests keep being
+        // served from the copies (they would only queue behind it otherwise).
         int passes = 1;
         int w = 0;
         try {
             while (true) {
-                if (passes > UNLOCKED_PASSES) {
-                    synchronized (copies) { // a writer outpaced the passes: the last one makes requests wait
-                        w += copies.writeBack(redis, writeTimes);
-                        local = false;
-                    }
-                    break;
-                }
                 w += copies.writeBack(redis, writeTimes);
                 passes++;
                 synchronized (copies) {

@@ -92,8 +92,11 @@ class SoakIT {
             assertTrue(last.threads() <= first.threads() + 4, "threads flat: " + first + " / " + last);
             assertTrue(last.redisClients() <= first.redisClients() + 4, "connections flat: " + first + " / " + last);
             // Tombstones live 2 minutes by design (redis-keys.md): bounded by the invalidations of that window.
+            // Other keys: a plateau, not growth (the full run shows ~1,000 more after 3 minutes, then flat; see
+            // docs/reliability.md): the last step may not exceed the middle one by more than half.
+            Step middle = steps.get(steps.size() / 2);
             long live = last.redisKeys() - last.tombstones();
-            assertTrue(live <= (first.redisKeys() - first.tombstones()) * 1.5 + 100, "Redis keys flat: " + first + " / " + last);
+            assertTrue(live <= (middle.redisKeys() - middle.tombstones()) * 1.5 + 100, "Redis keys flat: " + middle + " / " + last);
             long invalidations = load.window(Math.max(0, load.nowMs() - 125_000), load.nowMs(), Load.Kind.INVALIDATE).requests();
             assertTrue(last.tombstones() <= invalidations + 64, "tombstones: " + last.tombstones() + " for " + invalidations + " invalidations");
             assertTrue(keys(last.internalsB()) <= 10_000, "the key cache keeps its bound: " + last);
