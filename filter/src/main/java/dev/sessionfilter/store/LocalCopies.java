@@ -28,6 +28,8 @@ final class LocalCopies {
     private final Clock clock;
     /** Every this many stores, copies past their session's deadline are dropped (they could never be served). */
     static final int PURGE_EVERY = 1024;
+    /** Compare-and-commit attempts of one session's write-back before the last one commits regardless. */
+    static final int MAX_WRITE_BACK_ATTEMPTS = 5;
     private int stores;
 
     /** Milliseconds since the epoch; replaceable in tests. */
@@ -248,10 +250,14 @@ final class LocalCopies {
             } else if (s.created) {
                 redis.commit(key, new Delta(true, s.fields, List.of(), ttl));
             } else {
-                Map<String, byte[]> remote = redis.load(key);
-                if (remote == null) {
-                    redis.commit(key, new Delta(true, s.fields, List.of(), ttl));
-                } else {
+                // Compare with what Redis holds and commit only if nobody wrote in between (another instance
+                // may be writing the same session right now); on a conflict, compare again.
+                for (int attempt = 1; ; attempt++) {
+                    Map<String, byte[]> remote = redis.loadFromRedis(key);
+                    if (remote == null) {
+                        redis.commit(key, new Delta(true, s.fields, List.of(), ttl));
+                        break;
+                    }
                     Map<String, byte[]> set = new HashMap<>();
                     s.changedAt.forEach((f, at) -> {
                         byte[] v = s.fields.get(f);
@@ -265,7 +271,14 @@ final class LocalCopies {
                             remove.add(f);
                         }
                     }
-                    redis.commit(key, new Delta(false, set, remove, ttl));
+                    Delta d = new Delta(false, set, remove, ttl);
+                    if (attempt == MAX_WRITE_BACK_ATTEMPTS) {
+                        redis.commit(key, d); // a session written this hard elsewhere: ours is the last word
+                        break;
+                    }
+                    if (redis.commitIfUnchanged(key, d, remote.get(SessionKey.VERSION)) != -1) {
+                        break;
+                    }
                 }
             }
             synchronized (this) {

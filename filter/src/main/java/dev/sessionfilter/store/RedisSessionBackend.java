@@ -20,9 +20,10 @@ public final class RedisSessionBackend implements SessionBackend {
     // An existing session is written only while it exists and no sweeper has claimed its expiry: a request
     // that began before the deadline and commits after it either keeps the session (it commits first) or
     // finds it expired (the sweeper claimed first), never both.
-    // ARGV: 'n'|'e', deadline ms (0: none), key ttl ms, session hash, version token, field count, fields and
-    // values, then fields to delete. Every commit stores a new random version token in field v and returns
-    // {1, the version it replaced}, so a near cache knows whether its copy was current; 0 when refused.
+    // ARGV: 'n'|'e'|'c'<version>, deadline ms (0: none), key ttl ms, session hash, version token, field count,
+    // fields and values, then fields to delete. Every commit stores a new random version token in field v and
+    // returns {1, the version it replaced}, so a near cache knows whether its copy was current; 0 when refused.
+    // 'c' (the write-back) is 'e' only while v still holds <version>: -1 when another write came in between.
     static final LuaScript COMMIT = LuaScript.of("commit", """
             if ARGV[1] == 'n' then
               if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
@@ -30,6 +31,7 @@ public final class RedisSessionBackend implements SessionBackend {
               return 0
             end
             local previous = redis.call('HGET', KEYS[1], 'v')
+            if string.byte(ARGV[1]) == 99 and (previous or '') ~= string.sub(ARGV[1], 2) then return -1 end
             local n = tonumber(ARGV[6])
             redis.call('HSET', KEYS[1], 'v', ARGV[5], unpack(ARGV, 7, 6 + 2 * n))
             local first = 7 + 2 * n
@@ -230,8 +232,31 @@ public final class RedisSessionBackend implements SessionBackend {
 
     @Override
     public boolean commit(SessionKey key, Delta delta) {
+        return commit(key, delta, delta.create() ? NEW : EXISTING) == 1;
+    }
+
+    /**
+     * Commits an existing session's delta only if its version is still {@code expected} (null: the field was
+     * absent): 1 done, 0 refused (gone, or claimed by a sweeper), -1 another write came in since it was read.
+     */
+    int commitIfUnchanged(SessionKey key, Delta delta, byte[] expected) {
+        byte[] mode = new byte[1 + (expected == null ? 0 : expected.length)];
+        mode[0] = 'c';
+        if (expected != null) {
+            System.arraycopy(expected, 0, mode, 1, expected.length);
+        }
+        return commit(key, delta, mode);
+    }
+
+    /** The session as Redis holds it now, past any near cache (the write-back compares with it). */
+    Map<String, byte[]> loadFromRedis(SessionKey key) {
+        Map<String, byte[]> fields = redis.hgetAll(key.key());
+        return fields.isEmpty() ? null : fields;
+    }
+
+    private int commit(SessionKey key, Delta delta, byte[] mode) {
         List<byte[]> args = new ArrayList<>(5 + delta.set().size() * 2 + delta.remove().size());
-        args.add(delta.create() ? NEW : EXISTING);
+        args.add(mode);
         long ttl = delta.ttlMillis();
         args.add(ascii(ttl > 0 ? Long.toString(System.currentTimeMillis() + ttl) : "0"));
         args.add(ascii(Long.toString(ttl + retentionMillis)));
@@ -254,7 +279,7 @@ public final class RedisSessionBackend implements SessionBackend {
             }
         }
         if (cache == null) {
-            return ok(redis.eval(COMMIT, sessionKeys(key), args));
+            return outcome(redis.eval(COMMIT, sessionKeys(key), args));
         }
         String hash = key.hash();
         cache.committing(hash);
@@ -267,19 +292,22 @@ public final class RedisSessionBackend implements SessionBackend {
             cache.commitFailed(hash);
             throw e;
         }
-        boolean ok = ok(r);
-        if (ok) {
+        int outcome = outcome(r);
+        if (outcome == 1) {
             cache.roundTripDone();
             Object previous = ((List<?>) r).size() > 1 ? ((List<?>) r).get(1) : null;
             cache.committed(key, delta, previous instanceof byte[] b ? b : null, version, epoch, stripe);
         } else {
             cache.commitFailed(hash);
         }
-        return ok;
+        return outcome;
     }
 
-    private static boolean ok(Object r) {
-        return r instanceof List<?> l && !l.isEmpty() && l.get(0) instanceof Long one && one == 1L;
+    private static int outcome(Object r) {
+        if (r instanceof List<?> l && !l.isEmpty() && l.get(0) instanceof Long one && one == 1L) {
+            return 1;
+        }
+        return r instanceof Long changed && changed == -1L ? -1 : 0;
     }
 
     /**

@@ -54,6 +54,38 @@ class LocalCopiesIT {
         }
     }
 
+    /**
+     * Issue 13: another instance writes the same attribute between the write-back's read of Redis and its
+     * commit. The commit is refused (the version moved), the write-back compares again and keeps the newer
+     * write instead of overwriting it with what it had compared against before.
+     */
+    @Test
+    void aWriteFromElsewhereBetweenTheWriteBacksReadAndItsCommit_isNotOverwritten() {
+        try (RedisProcess redis = RedisServers.standalone();
+             JedisRedisApi api = new JedisRedisApi(RedisConfig.standalone("127.0.0.1", redis.port(), Duration.ofSeconds(2), 4))) {
+            RedisSessionBackend store = new RedisSessionBackend(api);
+            LocalCopies copies = new LocalCopies(1 << 20);
+            SessionKey key = new SessionKey("lc", "c".repeat(43));
+            store.commit(key, new Delta(true, Map.of("m", b("meta"), "a:one", b("1")), List.of(), 60_000));
+            copies.loaded(key, store.load(key));
+            copies.commitLocally(key, new Delta(false, Map.of("a:one", b("1-outage")), List.of(), 60_000));
+
+            AtomicBoolean raced = new AtomicBoolean();
+            copies.writeBack(store, (k, f, sealed) -> {
+                if (java.util.Arrays.equals(sealed, b("1-elsewhere-later"))) {
+                    return Long.MAX_VALUE; // the other instance's write is the newer one
+                }
+                if (raced.compareAndSet(false, true)) {
+                    store.commit(key, new Delta(false, Map.of("a:one", b("1-elsewhere-later")), List.of(), 60_000));
+                }
+                return -1;
+            });
+            assertEquals(0, copies.pending());
+            assertArrayEquals(b("1-elsewhere-later"), store.load(key).get("a:one"),
+                    "the write that came in between is kept, not overwritten by the older comparison");
+        }
+    }
+
     @Test
     void aCopyIsNotServedPastItsDeadline_andAPendingOneOfADeadSessionIsDropped() {
         AtomicLong now = new AtomicLong(1_000_000);
