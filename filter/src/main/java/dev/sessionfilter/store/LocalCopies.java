@@ -15,6 +15,7 @@ import java.util.Set;
  * nothing is decrypted here.
  */
 final class LocalCopies {
+    private static final System.Logger LOG = System.getLogger("dev.sessionfilter.store");
     /** How long a copy is served before its real deadline is known (the session layer reports it). */
     static final long UNKNOWN_DEADLINE_MS = 60_000;
 
@@ -245,41 +246,15 @@ final class LocalCopies {
         for (Snapshot s : todo) {
             SessionKey key = s.pending.key;
             long ttl = s.ttlMillis == 0 ? 0 : Math.max(1, s.expiresAt - clock.millis());
-            if (s.deleted) {
-                redis.delete(key);
-            } else if (s.created) {
-                redis.commit(key, new Delta(true, s.fields, List.of(), ttl));
-            } else {
-                // Compare with what Redis holds and commit only if nobody wrote in between (another instance
-                // may be writing the same session right now); on a conflict, compare again.
-                for (int attempt = 1; ; attempt++) {
-                    Map<String, byte[]> remote = redis.loadFromRedis(key);
-                    if (remote == null) {
-                        redis.commit(key, new Delta(true, s.fields, List.of(), ttl));
-                        break;
-                    }
-                    Map<String, byte[]> set = new HashMap<>();
-                    s.changedAt.forEach((f, at) -> {
-                        byte[] v = s.fields.get(f);
-                        if (v != null && !newerInRedis(times, key, f, remote, at)) {
-                            set.put(f, v);
-                        }
-                    });
-                    List<String> remove = new ArrayList<>();
-                    for (String f : s.removed) {
-                        if (!newerInRedis(times, key, f, remote, s.changedAt.getOrDefault(f, 0L))) {
-                            remove.add(f);
-                        }
-                    }
-                    Delta d = new Delta(false, set, remove, ttl);
-                    if (attempt == MAX_WRITE_BACK_ATTEMPTS) {
-                        redis.commit(key, d); // a session written this hard elsewhere: ours is the last word
-                        break;
-                    }
-                    if (redis.commitIfUnchanged(key, d, remote.get(SessionKey.VERSION)) != -1) {
-                        break;
-                    }
-                }
+            try {
+                writeBack(redis, times, s, key, ttl);
+            } catch (RedisUnavailableException e) {
+                throw e; // Redis went again: the monitor keeps it down and retries the pass
+            } catch (RuntimeException e) {
+                // Redis answers but refuses this one session (e.g. something else planted under its key):
+                // dropped, so one bad key cannot keep every other session on the fallback for ever.
+                LOG.log(System.Logger.Level.WARNING, "a session changed during the outage could not be written back"
+                        + " and is dropped (session " + key.hash() + "): " + e.getMessage());
             }
             synchronized (this) {
                 if (pending.get(key.toString()) == s.pending && s.pending.version == s.version) {
@@ -290,6 +265,46 @@ final class LocalCopies {
             n++;
         }
         return n;
+    }
+
+    private void writeBack(RedisSessionBackend redis, ResilientSessionBackend.WriteTimes times, Snapshot s,
+                           SessionKey key, long ttl) {
+        if (s.deleted) {
+            redis.delete(key);
+        } else if (s.created) {
+            redis.commit(key, new Delta(true, s.fields, List.of(), ttl));
+        } else {
+            // Compare with what Redis holds and commit only if nobody wrote in between (another instance
+            // may be writing the same session right now); on a conflict, compare again.
+            for (int attempt = 1; ; attempt++) {
+                Map<String, byte[]> remote = redis.loadFromRedis(key);
+                if (remote == null) {
+                    redis.commit(key, new Delta(true, s.fields, List.of(), ttl));
+                    break;
+                }
+                Map<String, byte[]> set = new HashMap<>();
+                s.changedAt.forEach((f, at) -> {
+                    byte[] v = s.fields.get(f);
+                    if (v != null && !newerInRedis(times, key, f, remote, at)) {
+                        set.put(f, v);
+                    }
+                });
+                List<String> remove = new ArrayList<>();
+                for (String f : s.removed) {
+                    if (!newerInRedis(times, key, f, remote, s.changedAt.getOrDefault(f, 0L))) {
+                        remove.add(f);
+                    }
+                }
+                Delta d = new Delta(false, set, remove, ttl);
+                if (attempt == MAX_WRITE_BACK_ATTEMPTS) {
+                    redis.commit(key, d); // a session written this hard elsewhere: ours is the last word
+                    break;
+                }
+                if (redis.commitIfUnchanged(key, d, remote.get(SessionKey.VERSION)) != -1) {
+                    break;
+                }
+            }
+        }
     }
 
     private static boolean newerInRedis(ResilientSessionBackend.WriteTimes times, SessionKey key, String field,

@@ -17,8 +17,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * Whether one connection pool's Redis is serving, shared by every component on that pool (sessions, rate
  * limits, health): the first command that fails marks Redis down for all of them at once, so no later
  * request waits on it again; one background prober then PINGs with capped exponential backoff (250 ms
- * doubling to 1 s: the cap bounds how long requests stay on the fallback after Redis is back) and, once Redis answers, lets each component catch up ({@link Listener#recovering},
- * e.g. the session write-back) before it is declared up.
+ * doubling to 1 s: the cap bounds how long requests stay on the fallback after Redis is back) and, once Redis
+ * answers, lets each component catch up ({@link Listener#recovering}, e.g. the session write-back) before it is
+ * declared up.
  */
 public final class RedisMonitor implements AutoCloseable {
     private static final Logger LOG = System.getLogger("dev.sessionfilter.store");

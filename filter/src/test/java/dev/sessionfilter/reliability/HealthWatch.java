@@ -102,6 +102,19 @@ final class HealthWatch implements AutoCloseable {
         }
     }
 
+    /** Waits until some instance is seen off Redis at or after {@code fromMs}: when, or -1 after the timeout. */
+    long awaitFallback(long fromMs, long timeoutMs) throws InterruptedException {
+        long deadline = clock.nowMs() + timeoutMs;
+        while (clock.nowMs() < deadline) {
+            long f = firstFallback(fromMs);
+            if (f >= 0) {
+                return f;
+            }
+            Thread.sleep(20);
+        }
+        return -1;
+    }
+
     /** Waits until every instance has been on Redis with no pending write-back for 500 ms, or fails. */
     long awaitRecovered(long fromMs, long timeoutMs) throws InterruptedException {
         long deadline = clock.nowMs() + timeoutMs;

@@ -86,6 +86,29 @@ class LocalCopiesIT {
         }
     }
 
+    /** A key Redis refuses (something else planted under it) is dropped; the other sessions are written back. */
+    @Test
+    void aSessionRedisRefusesToTakeBack_isDropped_andDoesNotHoldUpTheOthers() {
+        try (RedisProcess redis = RedisServers.standalone();
+             JedisRedisApi api = new JedisRedisApi(RedisConfig.standalone("127.0.0.1", redis.port(), Duration.ofSeconds(2), 4));
+             redis.clients.jedis.Jedis j = redis.jedis()) {
+            RedisSessionBackend store = new RedisSessionBackend(api);
+            LocalCopies copies = new LocalCopies(1 << 20);
+            SessionKey planted = new SessionKey("lc", "d".repeat(43));
+            SessionKey fine = new SessionKey("lc", "e".repeat(43));
+            for (SessionKey k : List.of(planted, fine)) {
+                store.commit(k, new Delta(true, Map.of("m", b("meta"), "a:one", b("1")), List.of(), 60_000));
+                copies.loaded(k, store.load(k));
+                copies.commitLocally(k, new Delta(false, Map.of("a:one", b("1-outage")), List.of(), 60_000));
+            }
+            j.del(planted.key());
+            j.set(planted.key(), b("not a hash"));
+            assertEquals(2, copies.writeBack(store, (k, f, sealed) -> -1));
+            assertEquals(0, copies.pending(), "nothing left pending to block the switch back to Redis");
+            assertArrayEquals(b("1-outage"), store.load(fine).get("a:one"));
+        }
+    }
+
     @Test
     void aCopyIsNotServedPastItsDeadline_andAPendingOneOfADeadSessionIsDropped() {
         AtomicLong now = new AtomicLong(1_000_000);
