@@ -222,6 +222,21 @@ final class LocalCopies {
      *   <li>its deadline passed meanwhile: dropped.</li>
      * </ul>
      */
+    /**
+     * Whether a write-back pass would find nothing to write: nothing pending but sessions born here whose
+     * deadline passed (they wait for their local expiry notification, never for Redis).
+     */
+    synchronized boolean nothingToWriteBack() {
+        long now = clock.millis();
+        for (Pending p : pending.values()) {
+            Entry e = entries.get(p.key.toString());
+            if (p.deleted || e == null || e.expiresAt > now || !p.bornHere()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     int writeBack(RedisSessionBackend redis, ResilientSessionBackend.WriteTimes times) {
         List<Snapshot> todo = new ArrayList<>();
         synchronized (this) {

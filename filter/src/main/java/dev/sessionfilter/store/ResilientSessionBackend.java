@@ -260,7 +260,7 @@ public final class ResilientSessionBackend implements SessionBackend, RedisMonit
                 w += copies.writeBack(redis, writeTimes);
                 passes++;
                 synchronized (copies) {
-                    if (copies.pending() == 0) {
+                    if (copies.nothingToWriteBack()) { // not pending() == 0: that would spin on expired creations
                         local = false;
                         break;
                     }
