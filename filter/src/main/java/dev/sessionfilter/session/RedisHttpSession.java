@@ -378,6 +378,59 @@ final class RedisHttpSession implements HttpSession {
         }
     }
 
+    // Servlet 4.0's deprecated HttpSession methods, gone from Servlet 6 but still declared by the javax
+    // interface the javax build implements (Tomcat 9): old JSPs and libraries still call them.
+
+    /** Servlet 4.0 (deprecated since 2.2): {@link #getAttribute}. */
+    @Deprecated
+    public Object getValue(String name) {
+        return getAttribute(name);
+    }
+
+    /** Servlet 4.0 (deprecated since 2.2): the attribute names. */
+    @Deprecated
+    public String[] getValueNames() {
+        return Collections.list(getAttributeNames()).toArray(new String[0]);
+    }
+
+    /** Servlet 4.0 (deprecated since 2.2): {@link #setAttribute}. */
+    @Deprecated
+    public void putValue(String name, Object value) {
+        setAttribute(name, value);
+    }
+
+    /** Servlet 4.0 (deprecated since 2.2): {@link #removeAttribute}. */
+    @Deprecated
+    public void removeValue(String name) {
+        removeAttribute(name);
+    }
+
+    /**
+     * Servlet 4.0 (deprecated since 2.1, "for security reasons"): a context that finds no session and lists
+     * no ids, as Tomcat's own does.
+     */
+    @Deprecated
+    public jakarta.servlet.http.HttpSessionContext getSessionContext() {
+        // The cast keeps the verifier from loading HttpSessionContext to check the return type: on Servlet 6
+        // that type does not exist, and RedisHttpSession must still load there.
+        return (jakarta.servlet.http.HttpSessionContext) (Object) EmptySessionContext.INSTANCE;
+    }
+
+    @Deprecated
+    private static final class EmptySessionContext implements jakarta.servlet.http.HttpSessionContext {
+        static final EmptySessionContext INSTANCE = new EmptySessionContext();
+
+        @Override
+        public HttpSession getSession(String sessionId) {
+            return null;
+        }
+
+        @Override
+        public Enumeration<String> getIds() {
+            return Collections.emptyEnumeration();
+        }
+    }
+
     @Override
     public synchronized boolean isNew() {
         check();
