@@ -191,6 +191,10 @@ class ContainersIT {
     }
 
     static void clearRateLimits() {
+        clearRateLimits(redis);
+    }
+
+    static void clearRateLimits(RedisProcess redis) {
         try (Jedis j = redis.jedis()) {
             for (String k : j.keys(NAMESPACE + ":rl:*")) {
                 j.del(k);
@@ -446,13 +450,16 @@ class ContainersIT {
     }
 
     /** The sample WAR with one bad context-param added to its web.xml. */
-    static synchronized Path brokenWar() throws Exception {
-        Path broken = Path.of(System.getProperty("containers.work")).resolve("broken.war");
+    static Path brokenWar() throws Exception {
+        return brokenWar(Path.of(System.getProperty("sample.warFile")), "broken.war");
+    }
+
+    static synchronized Path brokenWar(Path war, String fileName) throws Exception {
+        Path broken = Path.of(System.getProperty("containers.work")).resolve(fileName);
         if (BUILT.contains(broken)) {
             return broken;
         }
         BUILT.add(broken);
-        Path war = Path.of(System.getProperty("sample.warFile"));
         try (ZipFile in = new ZipFile(war.toFile());
              ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(broken))) {
             for (ZipEntry e : Collections.list(in.entries())) {
