@@ -31,6 +31,7 @@ public final class ContainerProcess implements AutoCloseable {
     private final String contextPath;
     private final Path console;
     private final Path deployments;
+    private int httpsPort = -1;
 
     private ContainerProcess(String name, Process process, int port, String contextPath, Path console,
                              Path deployments) {
@@ -50,6 +51,51 @@ public final class ContainerProcess implements AutoCloseable {
      */
     public static ContainerProcess tomcat(Path home, Path work, String name, int port, Path war, String contextPath,
                                           Map<String, String> systemProperties) {
+        return tomcat(home, work, name, port, war, contextPath, systemProperties, null);
+    }
+
+    /**
+     * An HTTPS connector next to the HTTP one, with a PKCS#12 keystore.
+     *
+     * @param port     the HTTPS port
+     * @param keystore from {@link #selfSigned(Path)}, or an operator's own
+     */
+    public record Tls(int port, Path keystore, String password) {
+    }
+
+    /**
+     * A keystore with a new self-signed RSA certificate for localhost and 127.0.0.1, made by the JDK's keytool
+     * (kept if the file exists: one certificate for every instance of a run).
+     */
+    public static synchronized Path selfSigned(Path keystore) {
+        if (Files.isRegularFile(keystore)) {
+            return keystore;
+        }
+        try {
+            Files.createDirectories(keystore.getParent());
+            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                    "-genkeypair", "-alias", "tomcat", "-keyalg", "RSA", "-keysize", "2048", "-validity", "30",
+                    "-storetype", "PKCS12", "-keystore", keystore.toString(), "-storepass", TLS_PASSWORD,
+                    "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1")
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException("keytool failed: " + out);
+            }
+            return keystore;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The password of {@link #selfSigned} keystores (test certificates only). */
+    public static final String TLS_PASSWORD = "changeit";
+
+    public static ContainerProcess tomcat(Path home, Path work, String name, int port, Path war, String contextPath,
+                                          Map<String, String> systemProperties, Tls tls) {
         try {
             Path base = fresh(work.resolve(name));
             copyTree(home.resolve("conf"), base.resolve("conf"));
@@ -63,6 +109,12 @@ public final class ContainerProcess implements AutoCloseable {
             if (!xml.contains("<Connector port=\"" + port + "\"")) {
                 throw new IllegalStateException("unexpected server.xml in " + home);
             }
+            if (tls != null) {
+                xml = xml.replace("</Service>", "<Connector port=\"" + tls.port() + "\" protocol=\"org.apache.coyote."
+                        + "http11.Http11NioProtocol\" SSLEnabled=\"true\" maxThreads=\"50\"><SSLHostConfig><Certificate "
+                        + "certificateKeystoreFile=\"" + tls.keystore().toAbsolutePath() + "\" certificateKeystorePassword=\""
+                        + tls.password() + "\" type=\"RSA\"/></SSLHostConfig></Connector>\n</Service>");
+            }
             Files.writeString(serverXml, xml);
             String warName = contextPath.isEmpty() ? "ROOT.war" : contextPath.substring(1) + ".war";
             Files.copy(war, base.resolve("webapps").resolve(warName));
@@ -72,7 +124,9 @@ public final class ContainerProcess implements AutoCloseable {
             pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
             pb.environment().remove("JRE_HOME");
             pb.environment().put("CATALINA_OPTS", "-Xmx256m " + properties(systemProperties));
-            return launch(name, pb, base, port, contextPath, base.resolve("webapps"));
+            ContainerProcess c = launch(name, pb, base, port, contextPath, base.resolve("webapps"));
+            c.httpsPort = tls == null ? -1 : tls.port();
+            return c;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -173,6 +227,14 @@ public final class ContainerProcess implements AutoCloseable {
 
     public String url(String path) {
         return "http://127.0.0.1:" + port + contextPath + path;
+    }
+
+    /** The HTTPS connector's address, by host name (the certificate's and the browser's). */
+    public String httpsUrl(String path) {
+        if (httpsPort < 0) {
+            throw new IllegalStateException(name + " has no HTTPS connector");
+        }
+        return "https://localhost:" + httpsPort + contextPath + path;
     }
 
     public int port() {
