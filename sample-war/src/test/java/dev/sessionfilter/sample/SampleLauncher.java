@@ -21,7 +21,9 @@ import java.util.concurrent.CountDownLatch;
  *   <li>{@code SESSIONFILTER_REDIS_URL}: use that Redis instead of starting one;</li>
  *   <li>{@code SESSIONFILTER_KEYSET} or {@code SESSIONFILTER_KEYSETFILE}: use that keyset instead;</li>
  *   <li>{@code SAMPLE_PORT}: the first instance's port (default 8080);</li>
- *   <li>{@code SAMPLE_INSTANCES}: how many Tomcat instances to start on consecutive ports (default 2).</li>
+ *   <li>{@code SAMPLE_INSTANCES}: how many Tomcat instances to start on consecutive ports (default 2);</li>
+ *   <li>{@code SAMPLE_TLS_PORT}: also an HTTPS connector per instance from that port on (say 8443), with a
+ *   self-signed certificate made for this run: the cookie is then {@code __Host-SESSION}, Secure.</li>
  * </ul>
  */
 public final class SampleLauncher {
@@ -62,11 +64,15 @@ public final class SampleLauncher {
                 startedRedis.close();
             }
         }));
+        String tlsPort = System.getenv("SAMPLE_TLS_PORT");
+        Path keystore = tlsPort == null ? null : ContainerProcess.selfSigned(work.resolve("sample-tls.p12"));
         for (int i = 0; i < instances; i++) {
             String name = "instance-" + (char) ('A' + i) + "-port-" + (port + i);
             Map<String, String> p = new HashMap<>(props);
             p.put("sample.instance", name);
-            started.add(ContainerProcess.tomcat(tomcat, work, name, port + i, war, "", p));
+            ContainerProcess.Tls tls = keystore == null ? null
+                    : new ContainerProcess.Tls(Integer.parseInt(tlsPort) + i, keystore, ContainerProcess.TLS_PASSWORD);
+            started.add(ContainerProcess.tomcat(tomcat, work, name, port + i, war, "", p, tls));
         }
         for (ContainerProcess c : started) {
             c.awaitStarted(Duration.ofSeconds(120));
@@ -75,7 +81,8 @@ public final class SampleLauncher {
         System.out.println("sessionfilter sample is running on " + tomcat.getFileName() + ", " + instances
                 + " instance(s) sharing one Redis:");
         for (ContainerProcess c : started) {
-            System.out.println("  open " + c.url("/").replace("127.0.0.1", "localhost"));
+            System.out.println("  open " + c.url("/").replace("127.0.0.1", "localhost")
+                    + (keystore == null ? "" : "  or  " + c.httpsUrl("/") + " (self-signed certificate: accept it once per port)"));
         }
         System.out.println("  Redis: " + (redis != null ? redisUrl + " (started for this run)" : "SESSIONFILTER_REDIS_URL"));
         System.out.println("  container logs: " + work.toAbsolutePath() + "/<instance>/console.log");
