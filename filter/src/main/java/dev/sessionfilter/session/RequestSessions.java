@@ -418,6 +418,12 @@ final class RequestSessions implements ServedRequest {
             return false;
         }
 
+        /** Servlet 4.0's deprecated spelling (the javax build): the container's answer would be about its own id. */
+        @Deprecated
+        public boolean isRequestedSessionIdFromUrl() {
+            return false;
+        }
+
         @Override
         public AsyncContext startAsync() {
             // Keep our wrappers in the async context so async work sees the same session.
@@ -461,6 +467,17 @@ final class RequestSessions implements ServedRequest {
 
         @Override
         public String encodeRedirectURL(String url) {
+            return url;
+        }
+
+        /** Servlet 4.0's deprecated spellings (the javax build): never ;jsessionid= either. */
+        @Deprecated
+        public String encodeUrl(String url) {
+            return url;
+        }
+
+        @Deprecated
+        public String encodeRedirectUrl(String url) {
             return url;
         }
 

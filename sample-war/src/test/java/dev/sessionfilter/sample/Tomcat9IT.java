@@ -183,7 +183,8 @@ class Tomcat9IT {
         Browser.Response r = user.get(a.url("/legacy.jsp?put=kept"));
         assertEquals(200, r.status(), r.body() + "\n" + a.consoleTail());
         assertTrue(r.body().contains("<p id=\"cart\">1</p>") && r.body().contains("<p id=\"names\">cart,legacy</p>")
-                && r.body().contains("<p id=\"context\">ids false, session null</p>"), r.body());
+                && r.body().contains("<p id=\"context\">ids false, session null</p>")
+                && r.body().contains("<p id=\"urls\">false a.jsp b.jsp</p>"), r.body());
         // putValue on A is an attribute like any other: read on B, then removeValue there
         Browser.Response onB = user.get(b.url("/legacy.jsp"));
         assertTrue(onB.body().contains("<p id=\"legacy\">kept</p>") && onB.body().contains("<p id=\"names\">cart,legacy</p>"),
@@ -275,6 +276,7 @@ class Tomcat9IT {
                 <p id="legacy"><%= session.getValue("legacy") %></p>
                 <p id="names"><%= String.join(",", names) %></p>
                 <p id="context">ids <%= ctx.getIds().hasMoreElements() %>, session <%= ctx.getSession(session.getId()) %></p>
+                <p id="urls"><%= request.isRequestedSessionIdFromUrl() %> <%= response.encodeUrl("a.jsp") %> <%= response.encodeRedirectUrl("b.jsp") %></p>
                 """;
         Files.createDirectories(out.getParent());
         try (ZipFile in = new ZipFile(war.toFile()); ZipOutputStream o = new ZipOutputStream(Files.newOutputStream(out))) {
