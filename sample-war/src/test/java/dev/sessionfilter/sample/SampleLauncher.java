@@ -22,6 +22,7 @@ import java.util.concurrent.CountDownLatch;
  *   <li>{@code SESSIONFILTER_KEYSET} or {@code SESSIONFILTER_KEYSETFILE}: use that keyset instead;</li>
  *   <li>{@code SAMPLE_PORT}: the first instance's port (default 8080);</li>
  *   <li>{@code SAMPLE_INSTANCES}: how many Tomcat instances to start on consecutive ports (default 2);</li>
+ *   <li>{@code SAMPLE_TOMCAT=9}: Tomcat 9 with the javax WAR ({@code sessionfilter-javax.jar}) instead;</li>
  *   <li>{@code SAMPLE_TLS_PORT}: also an HTTPS connector per instance from that port on (say 8443), with a
  *   self-signed certificate made for this run: the cookie is then {@code __Host-SESSION}, Secure.</li>
  * </ul>
@@ -32,8 +33,9 @@ public final class SampleLauncher {
 
     public static void main(String[] args) throws Exception {
         Path base = Path.of(System.getProperty("sample.basedir", "."));
-        Path war = Path.of(System.getProperty("sample.warFile", "target/sessionfilter-sample-0.1.0-SNAPSHOT.war"));
-        Path tomcat = Path.of(System.getProperty("tomcat.home"));
+        boolean tomcat9 = "9".equals(System.getenv("SAMPLE_TOMCAT"));
+        Path war = Path.of(System.getProperty(tomcat9 ? "sample.javaxWarFile" : "sample.warFile"));
+        Path tomcat = Path.of(System.getProperty(tomcat9 ? "tomcat9.home" : "tomcat.home"));
         Path work = Path.of(System.getProperty("containers.work", "target/sample-runs"));
         if (!Files.isRegularFile(war) || !Files.isDirectory(tomcat)) {
             throw new IllegalStateException(war + " or " + tomcat + " not found: run the README command, which "
