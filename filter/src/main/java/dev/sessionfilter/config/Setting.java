@@ -44,7 +44,7 @@ public enum Setting {
     EXPIRY_RETENTION("sessionfilter.expiry.retention", "1h", false),
     NEAR_CACHE_MAX_ENTRIES("sessionfilter.nearCache.maxEntries", "0", false),
     NEAR_CACHE_MAX_BYTES("sessionfilter.nearCache.maxBytes", "64MiB", false),
-    NEAR_CACHE_INVALIDATION("sessionfilter.nearCache.invalidation", "tracking", false),
+    NEAR_CACHE_INVALIDATION("sessionfilter.nearCache.invalidation", "version", false),
 
     // Reserved for the rate-limit filter and the health servlet (known names, so not typos).
     RATELIMIT_LIMITS("sessionfilter.ratelimit.limits", "200 per hour, 20 per minute", false),

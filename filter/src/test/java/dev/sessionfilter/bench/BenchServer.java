@@ -28,6 +28,7 @@ public final class BenchServer {
         EmbeddedTomcat redisApp = new EmbeddedTomcat("/redis")
                 .param("sessionfilter.redis.url", redis.url())
                 .param("sessionfilter.nearCache.maxEntries", "10000")
+                .param("sessionfilter.nearCache.invalidation", "tracking")
                 .param("sessionfilter.keyset", TestApps.newKeyset())
                 .filter("sessions", new SessionFilter(), Map.of())
                 .servlet("bench", new BenchServlet(), "/*").start();

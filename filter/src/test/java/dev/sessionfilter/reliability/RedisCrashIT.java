@@ -45,7 +45,8 @@ class RedisCrashIT {
 
     /** The near cache on (tracking) or off: its copies must not outlive what Redis forgot. */
     static dev.sessionfilter.testing.EmbeddedTomcat nearCache(dev.sessionfilter.testing.EmbeddedTomcat app, boolean on) {
-        return on ? app.param("sessionfilter.nearCache.maxEntries", "10000") : app;
+        return on ? app.param("sessionfilter.nearCache.maxEntries", "10000")
+                .param("sessionfilter.nearCache.invalidation", "tracking") : app;
     }
 
     @ParameterizedTest(name = "near cache {0}")

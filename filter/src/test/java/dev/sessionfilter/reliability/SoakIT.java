@@ -53,7 +53,7 @@ class SoakIT {
             rig.apps.set(1, dev.sessionfilter.testing.TestApps.app(redis.url(), rig.keyset)
                     .param("sessionfilter.namespace", "soak").param("sessionfilter.health.token", HealthWatch.TOKEN)
                     .param("sessionfilter.expiry.notifyWithin", "2s")
-                    .param("sessionfilter.nearCache.maxEntries", "10000")
+                    .param("sessionfilter.nearCache.maxEntries", "10000").param("sessionfilter.nearCache.invalidation", "tracking")
                     .servlet("health", new dev.sessionfilter.HealthServlet(), "/health/*").start());
             Load load = new Load(rig.apps, 64, 8, run.plusMinutes(2)).mix(0.3, 0, 0.05).churn(0.02).prime();
             Abandoner abandoner = new Abandoner(rig);

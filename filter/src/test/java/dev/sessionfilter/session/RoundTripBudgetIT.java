@@ -26,7 +26,7 @@ class RoundTripBudgetIT {
     private static final Set<String> IGNORED = Set.of("info", "ping", "hello", "client|setinfo", "client|setname",
             "select", "auth", "script|load", "client|id", "client|tracking", "subscribe");
     static RedisProcess redis;
-    /** The near cache with Redis' invalidation messages (its default once turned on). */
+    /** The near cache with Redis' invalidation messages (sessionfilter.nearCache.invalidation=tracking). */
     static EmbeddedTomcat app;
     /** The near cache with version checks only (sessionfilter.nearCache.invalidation=version). */
     static EmbeddedTomcat versioned;
@@ -38,7 +38,8 @@ class RoundTripBudgetIT {
         redis = RedisServers.standalone();
         // The expiry sweeper's own commands would show in the counts: its first round comes after the test.
         app = TestApps.app(redis.url(), TestApps.newKeyset()).param("sessionfilter.expiry.notifyWithin", "1h")
-                .param("sessionfilter.nearCache.maxEntries", "10000").start();
+                .param("sessionfilter.nearCache.maxEntries", "10000")
+                .param("sessionfilter.nearCache.invalidation", "tracking").start();
         versioned = TestApps.app(redis.url(), TestApps.newKeyset()).param("sessionfilter.expiry.notifyWithin", "1h")
                 .param("sessionfilter.nearCache.maxEntries", "10000")
                 .param("sessionfilter.nearCache.invalidation", "version").start();
@@ -224,7 +225,9 @@ class RoundTripBudgetIT {
         Browser b = sessionWithFiveAttributes(app);
         assertEquals(TRACKED_READ, delta(() -> b.get(app.url("/ops/get?n=a3"))));
         try (var j = redis.jedis()) {
-            assertEquals(1, killTracking(j), "the app's invalidation connection");
+            // Not waiting for the feed to come back: this read is to find it down (or just noticed down).
+            assertEquals(1, trackingIds(j).stream().mapToLong(id -> j.clientKill(ClientKillParams.clientKillParams().id(id))).sum(),
+                    "the app's invalidation connection");
         }
         changeVersionInRedis(b);
         assertEquals(Map.of("evalsha", 1L, "hget", 1L, "hgetall", 1L), delta(() -> b.get(app.url("/ops/get?n=a3"))));
@@ -237,16 +240,46 @@ class RoundTripBudgetIT {
         assertEquals(TRACKED_READ, d, "no round trip again once resubscribed");
     }
 
-    /** Kills every sessionfilter invalidation connection on this node; returns how many. */
+    /**
+     * Kills every sessionfilter invalidation connection on this node and waits until each instance has
+     * noticed and subscribed again (a new connection per killed one); returns how many were killed. Until an
+     * instance's feed thread has read the end of its connection it cannot know of it (a closed socket has
+     * no byte to read): that window is documented in performance.md, and not what these tests measure.
+     */
     static long killTracking(Jedis j) {
-        long n = 0;
-        for (String line : j.clientList().split("\n")) {
-            if (line.contains(" name=sessionfilter-tracking ")) {
-                String id = line.substring(line.indexOf("id=") + 3, line.indexOf(' ', line.indexOf("id=")));
-                n += j.clientKill(ClientKillParams.clientKillParams().id(id));
+        java.util.Set<String> killed = new java.util.HashSet<>();
+        for (String id : trackingIds(j)) {
+            if (j.clientKill(ClientKillParams.clientKillParams().id(id)) > 0) {
+                killed.add(id);
             }
         }
-        return n;
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (true) {
+            java.util.Set<String> now = trackingIds(j);
+            now.removeAll(killed);
+            if (now.size() >= killed.size()) {
+                return killed.size();
+            }
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("the invalidation connections did not come back: " + j.clientList());
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    private static java.util.Set<String> trackingIds(Jedis j) {
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (String line : j.clientList().split("\n")) {
+            if (line.contains(" name=sessionfilter-tracking ")) {
+                ids.add(line.substring(line.indexOf("id=") + 3, line.indexOf(' ', line.indexOf("id="))));
+            }
+        }
+        return ids;
     }
 
     /** The same budget on a 3-master Cluster: the deadline index lives in the session's slot, no extra hop. */
@@ -256,7 +289,8 @@ class RoundTripBudgetIT {
              EmbeddedTomcat c = TestApps.app("redis://127.0.0.1:1", TestApps.newKeyset())
                      .param("sessionfilter.redis.cluster.nodes", cluster.nodes())
                      .param("sessionfilter.expiry.notifyWithin", "1h")
-                     .param("sessionfilter.nearCache.maxEntries", "10000").start()) {
+                     .param("sessionfilter.nearCache.maxEntries", "10000")
+                     .param("sessionfilter.nearCache.invalidation", "tracking").start()) {
             Set<String> ignored = new java.util.HashSet<>(IGNORED);
             ignored.addAll(Set.of("cluster|slots", "cluster|shards", "cluster|nodes", "cluster|info", "readonly"));
             Browser warm = new Browser(); // the scripts, once per master

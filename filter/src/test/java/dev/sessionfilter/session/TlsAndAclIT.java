@@ -163,6 +163,7 @@ class TlsAndAclIT {
             for (String user : new String[] {"tracked", "plain"}) {
                 try (EmbeddedTomcat app = TestApps.app("redis://" + user + ":s3cret@127.0.0.1:" + redis.port(),
                         TestApps.newKeyset()).param("sessionfilter.nearCache.maxEntries", "100")
+                        .param("sessionfilter.nearCache.invalidation", "tracking")
                         .param("sessionfilter.expiry.notifyWithin", "1h").start()) {
                     Browser b = new Browser();
                     b.get(app.url("/ops/set?n=user&v=acl"));

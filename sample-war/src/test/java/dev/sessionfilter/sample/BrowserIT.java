@@ -23,7 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -79,14 +78,7 @@ class BrowserIT {
 
     @AfterAll
     static void stop() {
-        for (ContainerProcess c : Arrays.asList(a, b)) {
-            if (c != null) {
-                c.close();
-            }
-        }
-        if (redis != null) {
-            redis.close();
-        }
+        ContainersIT.closeAll(redis, a, b);
     }
 
     @ParameterizedTest

@@ -119,6 +119,18 @@ class ContainersIT {
         }
     }
 
+    /** Stops the containers, then Redis; any of them may be null (a start that failed half way). */
+    static void closeAll(RedisProcess redis, ContainerProcess... containers) {
+        for (ContainerProcess c : containers) {
+            if (c != null) {
+                c.close();
+            }
+        }
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
     static ContainerProcess c(String name) {
         return CONTAINERS.get(name);
     }
@@ -156,6 +168,11 @@ class ContainersIT {
                 "the container never makes a session of its own: " + jsp.setCookies());
         assertTrue(Browser.withSession(before).get(c.url("/")).body().contains("Log in"), "the old id is dead");
 
+        assertHealth(c, redis, NAMESPACE);
+    }
+
+    /** Liveness, readiness (details only with the token), startup and the Prometheus text of one instance. */
+    static void assertHealth(ContainerProcess c, RedisProcess redis, String namespace) {
         Browser.Response live = new Browser().get(c.url("/health/live"));
         assertEquals(200, live.status());
         assertEquals("{\"status\":\"UP\",\"checks\":[{\"name\":\"sessionfilter\",\"status\":\"UP\"}]}", live.body());
@@ -163,13 +180,14 @@ class ContainersIT {
         assertEquals(200, ready.status());
         assertTrue(ready.body().startsWith("{\"status\":\"UP\",\"checks\":[{\"name\":\"redis\",\"status\":\"UP\","
                 + "\"data\":{\"mode\":\"redis\",\"latencyMs\":"), ready.body());
-        assertFalse(ready.body().contains(String.valueOf(redis.port())), ready.body());
-        Browser.Response details = new Browser().get(c.url("/health/ready"),
-                Map.of("Authorization", "Bearer container-test-health-token-0123"));
-        assertTrue(details.body().contains("\"namespace\":\"" + NAMESPACE + "\""), details.body());
+        assertFalse(ready.body().contains(String.valueOf(redis.port())), "no details for anonymous callers: " + ready.body());
+        Map<String, String> token = Map.of("Authorization", "Bearer container-test-health-token-0123");
+        Browser.Response details = new Browser().get(c.url("/health/ready"), token);
+        assertTrue(details.body().contains("\"namespace\":\"" + namespace + "\""), details.body());
         assertEquals(200, new Browser().get(c.url("/health/started")).status());
-        assertEquals(200, new Browser().get(c.url("/health/metrics"),
-                Map.of("Authorization", "Bearer container-test-health-token-0123")).status());
+        Browser.Response metrics = new Browser().get(c.url("/health/metrics"), token);
+        assertEquals(200, metrics.status());
+        assertTrue(metrics.body().contains("sessionfilter_"), metrics.body());
     }
 
     @ParameterizedTest
@@ -177,17 +195,23 @@ class ContainersIT {
     void onEachContainer_theSixthLoginInAMinuteIsRefused(String name) {
         ContainerProcess c = c(name);
         clearRateLimits(); // every container shares one quota per client: start this one from zero
+        assertSixthLoginRefused(List.of(c));
+    }
+
+    /** Five logins in a minute pass (spread over the instances in turn), the sixth gets a 429 problem. */
+    static void assertSixthLoginRefused(List<ContainerProcess> instances) {
         for (int i = 1; i <= 5; i++) {
+            ContainerProcess c = instances.get(i % instances.size());
             Browser.Response r = new Browser().post(c.url("/login"), "user=u" + i);
-            assertEquals(302, r.status(), "login " + i + " on " + name);
+            assertEquals(302, r.status(), "login " + i + " on " + c);
             assertEquals("\"5/1m\";r=" + (5 - i) + ";t=60", r.header("RateLimit").replaceAll(";t=\\d+", ";t=60"));
         }
-        Browser.Response refused = new Browser().post(c.url("/login"), "user=u6");
+        Browser.Response refused = new Browser().post(instances.get(0).url("/login"), "user=u6");
         assertEquals(429, refused.status(), refused.body());
         assertNotNull(refused.header("Retry-After"));
         assertTrue(refused.header("Content-Type").startsWith("application/problem+json"), refused.header("Content-Type"));
         assertTrue(refused.body().contains("\"status\":429"), refused.body());
-        assertEquals(200, new Browser().get(c.url("/")).status(), "GET is not limited");
+        assertEquals(200, new Browser().get(instances.get(0).url("/")).status(), "GET is not limited");
     }
 
     static void clearRateLimits() {
@@ -292,8 +316,11 @@ class ContainersIT {
     @Test
     void logOutEverywhere_endsTheUsersSessionInTheOtherBrowserToo() {
         clearRateLimits();
-        ContainerProcess a = c("wildfly");
-        ContainerProcess b = c("tomcat11");
+        assertLogOutEverywhere(c("wildfly"), c("tomcat11"), CONTAINERS.values());
+    }
+
+    /** yan in two browsers (on a and b) and ida: yan's button on b ends both of yan's sessions everywhere. */
+    static void assertLogOutEverywhere(ContainerProcess a, ContainerProcess b, java.util.Collection<ContainerProcess> all) {
         Browser laptop = new Browser();
         Browser phone = new Browser();
         Browser other = new Browser();
@@ -306,7 +333,7 @@ class ContainersIT {
         assertTrue(page.contains("id=\"logout-everywhere\""), page);
 
         assertEquals(302, laptop.post(b.url("/logout-everywhere"), "").status());
-        for (ContainerProcess c : CONTAINERS.values()) {
+        for (ContainerProcess c : all) {
             for (Browser br : List.of(laptop, phone)) {
                 String p = br.get(c.url("/")).body();
                 assertTrue(p.contains("Log in") && !p.contains("tea"), c + ": " + p);

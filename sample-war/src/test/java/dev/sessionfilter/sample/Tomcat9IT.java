@@ -26,9 +26,7 @@ import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -81,14 +79,7 @@ class Tomcat9IT {
 
     @AfterAll
     static void stop() {
-        for (ContainerProcess c : Arrays.asList(a, b)) {
-            if (c != null) {
-                c.close();
-            }
-        }
-        if (redis != null) {
-            redis.close();
-        }
+        ContainersIT.closeAll(redis, a, b);
     }
 
     /** The javax WAR carries the shipped javax jar, class for class, and nothing else in WEB-INF/lib. */
@@ -197,57 +188,19 @@ class Tomcat9IT {
     @Test
     void logOutEverywhere_endsTheUsersSessionsOnBothInstances() {
         ContainersIT.clearRateLimits(redis);
-        Browser laptop = new Browser();
-        Browser phone = new Browser();
-        Browser other = new Browser();
-        assertEquals(302, laptop.post(a.url("/login"), "user=yan").status());
-        assertEquals(302, phone.post(b.url("/login"), "user=yan").status());
-        assertEquals(302, other.post(b.url("/login"), "user=ida").status());
-        assertEquals(302, laptop.post(b.url("/logout-everywhere"), "").status());
-        for (ContainerProcess c : List.of(a, b)) {
-            for (Browser br : List.of(laptop, phone)) {
-                String p = br.get(c.url("/")).body();
-                assertTrue(p.contains("Log in"), c + ": " + p);
-            }
-            assertTrue(other.get(c.url("/")).body().contains("<b id=\"user\">ida</b>"), c + " keeps ida logged in");
-        }
+        ContainersIT.assertLogOutEverywhere(a, b, List.of(a, b));
     }
 
     @Test
     void theSixthLoginInAMinuteIsRefusedAcrossBothInstances() {
         ContainersIT.clearRateLimits(redis);
-        for (int i = 1; i <= 5; i++) {
-            ContainerProcess c = i % 2 == 0 ? b : a;
-            Browser.Response r = new Browser().post(c.url("/login"), "user=u" + i);
-            assertEquals(302, r.status(), "login " + i + " on " + c);
-            assertEquals("\"5/1m\";r=" + (5 - i) + ";t=60", r.header("RateLimit").replaceAll(";t=\\d+", ";t=60"));
-        }
-        Browser.Response refused = new Browser().post(b.url("/login"), "user=u6");
-        assertEquals(429, refused.status(), refused.body());
-        assertNotNull(refused.header("Retry-After"));
-        assertTrue(refused.header("Content-Type").startsWith("application/problem+json"), refused.header("Content-Type"));
-        assertEquals(200, new Browser().get(a.url("/")).status(), "GET is not limited");
+        ContainersIT.assertSixthLoginRefused(List.of(a, b));
     }
 
     @Test
     void health_liveReadyStartedAndMetrics() {
         for (ContainerProcess c : List.of(a, b)) {
-            Browser.Response live = new Browser().get(c.url("/health/live"));
-            assertEquals(200, live.status());
-            assertEquals("{\"status\":\"UP\",\"checks\":[{\"name\":\"sessionfilter\",\"status\":\"UP\"}]}", live.body());
-            Browser.Response ready = new Browser().get(c.url("/health/ready"));
-            assertEquals(200, ready.status());
-            assertTrue(ready.body().startsWith("{\"status\":\"UP\",\"checks\":[{\"name\":\"redis\",\"status\":\"UP\","
-                    + "\"data\":{\"mode\":\"redis\",\"latencyMs\":"), ready.body());
-            assertFalse(ready.body().contains(String.valueOf(redis.port())), "no details for anonymous callers");
-            Browser.Response details = new Browser().get(c.url("/health/ready"),
-                    Map.of("Authorization", "Bearer container-test-health-token-0123"));
-            assertTrue(details.body().contains("\"namespace\":\"" + NAMESPACE + "\""), details.body());
-            assertEquals(200, new Browser().get(c.url("/health/started")).status());
-            Browser.Response metrics = new Browser().get(c.url("/health/metrics"),
-                    Map.of("Authorization", "Bearer container-test-health-token-0123"));
-            assertEquals(200, metrics.status());
-            assertTrue(metrics.body().contains("sessionfilter_"), metrics.body());
+            ContainersIT.assertHealth(c, redis, NAMESPACE);
         }
     }
 
