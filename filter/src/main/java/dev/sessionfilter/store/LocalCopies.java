@@ -207,21 +207,6 @@ final class LocalCopies {
         return pending.size();
     }
 
-
-    /**
-     * Writes pending sessions to Redis; stops (keeping the rest) at the first failure. Works on a
-     * snapshot taken under the lock, and forgets a pending entry only if no request changed it since
-     * (its version), so a change racing with the write-back is written by the next pass, never lost.
-     *
-     * <ul>
-     *   <li>created here during the outage: written whole, unless a tombstone says its id was retired;</li>
-     *   <li>existed before and still in Redis: the fields changed here, each unless Redis holds a newer
-     *       write of it (newer write wins);</li>
-     *   <li>existed before but its key is gone (Redis restarted empty, or failed over to a replica that
-     *       never had it): written whole, unless a tombstone says it was invalidated;</li>
-     *   <li>its deadline passed meanwhile: dropped.</li>
-     * </ul>
-     */
     /**
      * Whether a write-back pass would find nothing to write: nothing pending but sessions born here whose
      * deadline passed (they wait for their local expiry notification, never for Redis).
@@ -237,6 +222,20 @@ final class LocalCopies {
         return true;
     }
 
+    /**
+     * Writes pending sessions to Redis; stops (keeping the rest) at the first failure. Works on a
+     * snapshot taken under the lock, and forgets a pending entry only if no request changed it since
+     * (its version), so a change racing with the write-back is written by the next pass, never lost.
+     *
+     * <ul>
+     *   <li>created here during the outage: written whole, unless a tombstone says its id was retired;</li>
+     *   <li>existed before and still in Redis: the fields changed here, each unless Redis holds a newer
+     *       write of it (newer write wins);</li>
+     *   <li>existed before but its key is gone (Redis restarted empty, or failed over to a replica that
+     *       never had it): written whole, unless a tombstone says it was invalidated;</li>
+     *   <li>its deadline passed meanwhile: dropped.</li>
+     * </ul>
+     */
     int writeBack(RedisSessionBackend redis, ResilientSessionBackend.WriteTimes times) {
         List<Snapshot> todo = new ArrayList<>();
         synchronized (this) {

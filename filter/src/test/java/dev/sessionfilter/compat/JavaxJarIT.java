@@ -43,7 +43,7 @@ class JavaxJarIT {
     static final Map<String, byte[]> CLASSES = new LinkedHashMap<>();
 
     @BeforeAll
-    static void load() throws Exception {
+    static void openJars() throws Exception {
         jar = Path.of(System.getProperty("javax.jar"));
         Path api = Path.of(System.getProperty("javax.servletApi"));
         assertTrue(Files.isRegularFile(jar), jar.toString());

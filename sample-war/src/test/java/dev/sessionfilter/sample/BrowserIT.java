@@ -95,7 +95,7 @@ class BrowserIT {
             // 1. anonymous on A: a page view makes no session, the browser holds no cookie
             chromium.get(url(a, https, "/"));
             steps.shot(chromium, "anonymous-on-A");
-            assertTrue(text(chromium, "instance").equals("browser-a"), chromium.getPageSource());
+            assertEquals("browser-a", text(chromium, "instance"), chromium.getPageSource());
             assertEquals(Set.of(), chromium.manage().getCookies(), "no cookie before a session exists");
 
             // 2. log in on A through the form

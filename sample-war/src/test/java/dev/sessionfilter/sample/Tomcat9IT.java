@@ -42,7 +42,6 @@ class Tomcat9IT {
     static RedisProcess redis;
     static ContainerProcess a;
     static ContainerProcess b;
-    static final List<String> FIGURES = new ArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
@@ -71,10 +70,9 @@ class Tomcat9IT {
             long ready = started.get(i).join();
             Matcher m = Pattern.compile("Deployment of web application archive \\[[^\\]]*sample\\.war\\] has finished in \\[([0-9,]+)\\] ms")
                     .matcher(c.console());
-            FIGURES.add(c.name() + ": process start to /health/started " + ready + " ms, Tomcat's deployment of the WAR "
-                    + (m.find() ? m.group(1) + " ms" : "(not logged)"));
+            System.out.println("[tomcat9] " + c.name() + ": process start to /health/started " + ready
+                    + " ms, Tomcat's deployment of the WAR " + (m.find() ? m.group(1) + " ms" : "(not logged)"));
         }
-        FIGURES.forEach(f -> System.out.println("[tomcat9] " + f));
     }
 
     @AfterAll
