@@ -269,27 +269,7 @@ public final class SessionFilter implements Filter {
     }
 
     private boolean excluded(HttpServletRequest req) {
-        if (exclude.isEmpty()) {
-            return false;
-        }
-        String uri = req.getRequestURI();
-        String ctx = req.getContextPath();
-        String path = uri.startsWith(ctx) ? uri.substring(ctx.length()) : uri;
-        for (String p : exclude) {
-            if (p.startsWith("*.")) {
-                if (path.endsWith(p.substring(1))) {
-                    return true;
-                }
-            } else if (p.endsWith("/*")) {
-                String prefix = p.substring(0, p.length() - 2);
-                if (path.equals(prefix) || path.startsWith(prefix + "/")) {
-                    return true;
-                }
-            } else if (path.equals(p)) {
-                return true;
-            }
-        }
-        return false;
+        return dev.sessionfilter.session.PathPatterns.matches(exclude, req);
     }
 
     @Override

@@ -11,13 +11,16 @@ import java.util.regex.Pattern;
  * @param idleTimeout      default idle timeout; zero means sessions never idle-expire
  * @param absoluteTimeout  lifetime bound from creation; zero means none
  * @param cookie           cookie settings
+ * @param idHeader         request and response header carrying the session id besides (or instead of) the cookie; null: none
  * @param serializationAllow extra packages or classes allowed as attribute values
  * @param maxAttributeSize bytes of one serialized attribute
  * @param maxSessionSize   bytes of all serialized attributes of one session
  * @param failureMode      what to do while Redis is unreachable
  * @param exclude          path patterns the filter ignores
+ * @param noTouch          path patterns whose requests use the session without extending its idle expiry
  * @param listeners        class names of session listeners to instantiate
  * @param principalAttribute session attribute naming the user for the registry; null: {@code getRemoteUser()}
+ * @param sessionLimit     at most how many sessions one principal may hold, and what happens to one more
  * @param notifyWithin     bound on the delay between a session's deadline and its expiry notification
  * @param retention        how long an expired session's data waits in Redis for a sweeper when none runs
  * @param nearCacheEntries sessions the near cache keeps per instance; 0: no near cache
@@ -27,9 +30,10 @@ import java.util.regex.Pattern;
  * @param keyset           the keyset text: secret
  */
 public record SessionConfig(String namespace, Duration idleTimeout, Duration absoluteTimeout, CookieConfig cookie,
+                            String idHeader,
                             List<String> serializationAllow, long maxAttributeSize, long maxSessionSize,
-                            FailureMode failureMode, List<String> exclude, List<String> listeners,
-                            String principalAttribute, Duration notifyWithin, Duration retention,
+                            FailureMode failureMode, List<String> exclude, List<String> noTouch, List<String> listeners,
+                            String principalAttribute, SessionLimit sessionLimit, Duration notifyWithin, Duration retention,
                             int nearCacheEntries, long nearCacheBytes, boolean nearCacheTracking,
                             String keysetSource, String keyset) {
 
@@ -41,12 +45,30 @@ public record SessionConfig(String namespace, Duration idleTimeout, Duration abs
     public static final String DEFAULT_COOKIE_NAME = "SESSION";
     public static final String HOST_PREFIX = "__Host-";
 
+    /** Headers HTTP, proxies or the container give a meaning of their own: never a session id's. */
+    private static final java.util.Set<String> RESERVED_HEADERS = java.util.Set.of("cookie", "set-cookie", "authorization",
+            "proxy-authorization", "host", "content-length", "content-type", "content-encoding", "transfer-encoding",
+            "connection", "upgrade", "te", "trailer", "forwarded", "x-forwarded-for", "via", "expect", "range");
     private static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9:_.\\-]{1,64}");
     private static final Pattern COOKIE_TOKEN = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]{1,64}");
     private static final Pattern PATTERN = Pattern.compile("(/[^*]*(/\\*)?|\\*\\.[^/*]+|/\\*)");
     private static final Pattern JAVA_NAME = Pattern.compile("[\\p{L}_$][\\p{L}\\p{N}_$]*(\\.[\\p{L}_$][\\p{L}\\p{N}_$]*)*(\\.\\*)?");
 
     public enum FailureMode { MEMORY, FAIL }
+
+    /**
+     * {@code sessionfilter.maxSessionsPerPrincipal} and {@code sessionfilter.maxSessionsPolicy}.
+     *
+     * @param max    sessions one principal may hold at once; 0: no limit
+     * @param refuse true: one more login fails; false: the principal's oldest session is invalidated
+     */
+    public record SessionLimit(int max, boolean refuse) {
+        public static final SessionLimit NONE = new SessionLimit(0, false);
+
+        public boolean enabled() {
+            return max > 0;
+        }
+    }
 
     public enum Secure { AUTO, TRUE, FALSE }
 
@@ -57,8 +79,9 @@ public record SessionConfig(String namespace, Duration idleTimeout, Duration abs
      * @param sameSite Strict, Lax or None
      * @param path     cookie Path
      * @param domain   cookie Domain or null
+     * @param enabled  false: the session id travels in {@code sessionfilter.idHeader} only
      */
-    public record CookieConfig(String name, Secure secure, String sameSite, String path, String domain) {
+    public record CookieConfig(String name, Secure secure, String sameSite, String path, String domain, boolean enabled) {
         /** The cookie name for a request that is (or is not) secure. */
         public String nameFor(boolean secureCookie) {
             if (name != null) {
@@ -129,6 +152,17 @@ public record SessionConfig(String namespace, Duration idleTimeout, Duration abs
                     + "(cookie.secure=true), have Path / and no Domain; expected those settings or another name");
         }
 
+        boolean cookieEnabled = "true".equals(r.choice(Setting.COOKIE_ENABLED, "true", "false"));
+        String idHeader = r.string(Setting.ID_HEADER);
+        if (idHeader != null && (!COOKIE_TOKEN.matcher(idHeader).matches() || RESERVED_HEADERS.contains(idHeader.toLowerCase(java.util.Locale.ROOT)))) {
+            r.fail(Setting.ID_HEADER, idHeader, "an HTTP header name token such as X-Auth-Token, not one HTTP itself "
+                    + "uses (Cookie, Set-Cookie, Authorization, Host, Content-*...)");
+        }
+        if (!cookieEnabled && idHeader == null) {
+            r.problem("`" + Setting.COOKIE_ENABLED.key() + "` is false but `" + Setting.ID_HEADER.key()
+                    + "` is unset: no session id could reach the application; expected an id header (e.g. X-Auth-Token) or the cookie on");
+        }
+
         List<String> allow = r.list(Setting.SERIALIZATION_ALLOW);
         for (String a : allow) {
             if (!JAVA_NAME.matcher(a).matches()) {
@@ -156,6 +190,14 @@ public record SessionConfig(String namespace, Duration idleTimeout, Duration abs
                 break;
             }
         }
+        List<String> noTouch = r.list(Setting.NO_TOUCH);
+        for (String e : noTouch) {
+            if (!PATTERN.matcher(e).matches()) {
+                r.fail(Setting.NO_TOUCH, r.string(Setting.NO_TOUCH),
+                        "a comma list of servlet url-patterns: /path, /prefix/* or *.ext (e.g. /poll/*,*.sse)");
+                break;
+            }
+        }
         List<String> listeners = r.list(Setting.LISTENERS);
         for (String l : listeners) {
             if (!JAVA_NAME.matcher(l).matches() || l.endsWith(".*")) {
@@ -167,6 +209,8 @@ public record SessionConfig(String namespace, Duration idleTimeout, Duration abs
         if (principalAttribute != null && principalAttribute.isBlank()) {
             r.fail(Setting.PRINCIPAL_ATTRIBUTE, principalAttribute, "the name of a session attribute holding the user name");
         }
+        int maxSessions = r.integer(Setting.MAX_SESSIONS_PER_PRINCIPAL, 0, 100_000);
+        boolean refuse = "refuse".equals(r.choice(Setting.MAX_SESSIONS_POLICY, "evict-oldest", "refuse"));
         Duration notifyWithin = r.duration(Setting.EXPIRY_NOTIFY_WITHIN, null);
         if (notifyWithin != null && (notifyWithin.compareTo(MIN_NOTIFY_WITHIN) < 0
                 || notifyWithin.compareTo(MAX_NOTIFY_WITHIN) > 0)) {
@@ -198,8 +242,9 @@ public record SessionConfig(String namespace, Duration idleTimeout, Duration abs
         }
         return new SessionConfig(ns, idle == null ? DEFAULT_IDLE_TIMEOUT : idle,
                 absolute == null ? Duration.ofHours(12) : absolute,
-                new CookieConfig(cookieName, secure, sameSite, path, domain), allow, maxAttr, maxSession,
-                failure, exclude, listeners, principalAttribute, notifyWithin, retention, nearCacheEntries,
+                new CookieConfig(cookieName, secure, sameSite, path, domain, cookieEnabled), idHeader, allow, maxAttr, maxSession,
+                failure, exclude, noTouch, listeners, principalAttribute,
+                maxSessions > 0 ? new SessionLimit(maxSessions, refuse) : SessionLimit.NONE, notifyWithin, retention, nearCacheEntries,
                 nearCacheBytes, nearCacheTracking, keysetSource, keyset);
     }
 

@@ -34,7 +34,9 @@ final class RedisHttpSession implements HttpSession {
     private SessionKey key;
     private final boolean isNew;
     private final long creationTime;
-    private final long accessedAt;
+    private long accessedAt;
+    /** A request of {@code sessionfilter.noTouch}: reads and writes, never extends the idle expiry. */
+    private boolean noTouch;
     private int maxInactive;
     private long storedLastAccess;
     private Map<String, byte[]> stored;
@@ -55,6 +57,14 @@ final class RedisHttpSession implements HttpSession {
     /** The index name this request replaced, to drop the session from that principal's index. */
     private String replacedPrincipal;
     private boolean principalDirty;
+    /** The hash this request admitted the principal under (the limit's index holds it): the commit skips it. */
+    private String admittedHash;
+    /** Sessions the per-principal limit evicted at commit, ended by {@link #afterCommit()}. */
+    private List<String> evictAfterCommit = List.of();
+    /** The commit's admission was refused (a container login past the limit): the session is ended after it. */
+    private boolean refusedAtCommit;
+    /** The limit evicted this session before its first save under its id: {@link #afterCommit()} fires its events. */
+    private boolean evictedBeforeSave;
 
     private static final class Attr {
         final String name;
@@ -94,13 +104,24 @@ final class RedisHttpSession implements HttpSession {
      * written, and the registry's index updated, at commit only when it differs from the stored one.
      * Null removes it.
      */
-    synchronized void principal(String name) {
+    synchronized List<String> principal(String name) {
         if (invalid) {
-            return;
+            return List.of();
         }
         String p = name == null ? null : engine.principals.name(name);
         if (java.util.Objects.equals(p, principal)) {
-            return;
+            return List.of();
+        }
+        List<String> evict = List.of();
+        if (principalDirty && admittedHash != null && principal != null) {
+            // Admitted earlier in this request under another name, never saved: that place is given back.
+            engine.unindex(principal, admittedHash);
+            admittedHash = null;
+        }
+        if (p != null && engine.config.sessionLimit().enabled()) {
+            // Admitted now, so a refusal reaches the app's setAttribute or changeSessionId, not the commit.
+            evict = engine.admit(p, key.hash(), null, creationTime);
+            admittedHash = key.hash();
         }
         if (!principalDirty) {
             replacedPrincipal = principal;
@@ -108,6 +129,18 @@ final class RedisHttpSession implements HttpSession {
         principal = p;
         principalName = name;
         principalDirty = true;
+        return evict;
+    }
+
+    /**
+     * Marks the session as used by a request that must not keep it alive (polling, SSE): its last-access time
+     * and idle deadline stay as stored, and {@link #getLastAccessedTime()} reports the stored time.
+     */
+    synchronized void noTouch() {
+        if (persisted) {
+            noTouch = true;
+            accessedAt = storedLastAccess;
+        }
     }
 
     /** The principal's index name, or null. */
@@ -203,6 +236,8 @@ final class RedisHttpSession implements HttpSession {
         if (value instanceof HttpSessionBindingListener l && (current == null || current.value != value)) {
             Listeners.run(() -> l.valueBound(new HttpSessionBindingEvent(this, name, value)));
         }
+        // The principal first: a login the limit refuses leaves the session as it was.
+        List<String> evict = name.equals(engine.config.principalAttribute()) ? principal(value.toString()) : List.of();
         Object old;
         boolean existed;
         synchronized (this) {
@@ -225,9 +260,7 @@ final class RedisHttpSession implements HttpSession {
         if (old instanceof HttpSessionBindingListener l && old != value) {
             Listeners.run(() -> l.valueUnbound(new HttpSessionBindingEvent(this, name, old)));
         }
-        if (name.equals(engine.config.principalAttribute())) {
-            principal(value.toString());
-        }
+        engine.evict(evict);
         if (existed) {
             engine.listeners.replaced(this, name, old);
         } else {
@@ -448,9 +481,10 @@ final class RedisHttpSession implements HttpSession {
             return;
         }
         long now = engine.now();
-        long ttl = ttlMillis(now);
+        boolean touch = !noTouch || !persisted; // an id change or a new session is always saved as touched
+        long ttl = ttlMillis(now, touch ? now : storedLastAccess);
         if (ttl < 0) {
-            return; // past its absolute timeout: let it die
+            return; // past its absolute timeout (or, untouched, its idle one): let it die
         }
         Map<String, byte[]> set = new HashMap<>();
         Map<Attr, byte[]> toWrite = new LinkedHashMap<>();
@@ -502,14 +536,16 @@ final class RedisHttpSession implements HttpSession {
             a.json = w.getValue();
             a.pristine = null; // changed: the next commit of this request encodes it again
         }
-        boolean refresh = !persisted || now - storedLastAccess >= refreshIntervalMillis();
+        boolean refresh = !persisted || (touch && now - storedLastAccess >= refreshIntervalMillis());
         if (set.isEmpty() && removedFields.isEmpty() && !metaDirty && !refresh && !principalDirty) {
             return;
         }
         if (metaDirty || !persisted) {
             set.put(SessionKey.META, engine.sealMeta(key, creationTime, maxInactive));
         }
-        set.put(SessionKey.LAST_ACCESS, engine.sealLastAccess(key, now));
+        if (touch) {
+            set.put(SessionKey.LAST_ACCESS, engine.sealLastAccess(key, now));
+        }
         List<String> remove = new ArrayList<>(removedFields);
         boolean indexed = false;
         if (principalDirty || (!persisted && principal != null)) {
@@ -518,18 +554,33 @@ final class RedisHttpSession implements HttpSession {
                 set.put(SessionKey.PRINCIPAL_NAME, engine.sealPrincipalName(key, principalName));
                 // Indexed before the session names it: a crash in between leaves an entry that lookups
                 // check against the session and drop, never a session its principal cannot find.
-                indexed = engine.index(principal, key.hash(), creationTime);
+                if (engine.config.sessionLimit().enabled()) {
+                    try {
+                        if (!key.hash().equals(admittedHash)) {
+                            evictAfterCommit = engine.admit(principal, key.hash(), null, creationTime);
+                        }
+                        indexed = true;
+                    } catch (dev.sessionfilter.SessionLimitExceededException e) {
+                        refusedAtCommit = true;
+                        return;
+                    }
+                } else {
+                    indexed = engine.index(principal, key.hash(), creationTime);
+                }
             } else {
                 remove.add(SessionKey.PRINCIPAL);
                 remove.add(SessionKey.PRINCIPAL_NAME);
             }
         }
-        boolean ok = engine.store.commit(key, new Delta(!persisted, set, remove, ttl));
+        boolean ok = engine.store.commit(key, new Delta(!persisted, set, remove, ttl, !touch));
         if (!ok) {
             gone = true; // invalidated or expired meanwhile: invalidate wins
             if (indexed) {
                 engine.unindex(principal, key.hash());
             }
+            // A first save refused: this id, fresh from this request, was known only to the principal's
+            // index, so the limit evicted it. The evicting instance found nothing to end: the events are ours.
+            evictedBeforeSave = !persisted && engine.config.sessionLimit().enabled();
             return;
         }
         if (principalDirty && replacedPrincipal != null) {
@@ -540,7 +591,9 @@ final class RedisHttpSession implements HttpSession {
         engine.committed.incrementAndGet();
         persisted = true;
         metaDirty = false;
-        storedLastAccess = now;
+        if (touch) {
+            storedLastAccess = now;
+        }
         removedFields.clear();
         for (Attr a : attrs.values()) {
             if (a.json != null && (a.dirty || a.decoded)) {
@@ -548,6 +601,38 @@ final class RedisHttpSession implements HttpSession {
                 a.sealed = null; // no longer what it was opened from
                 a.dirty = false;
             }
+        }
+    }
+
+    /**
+     * After {@link #commit()}, outside the session's lock: ends the sessions the per-principal limit evicted;
+     * fires this one's events when the limit evicted it before it was ever saved under its id; or ends it when
+     * the limit refused it at commit (its admission was lost meanwhile: no call of the app's is left to refuse).
+     */
+    void afterCommit() {
+        List<String> evict;
+        boolean refused;
+        boolean evicted;
+        synchronized (this) {
+            evict = evictAfterCommit;
+            refused = refusedAtCommit;
+            evicted = evictedBeforeSave;
+            evictAfterCommit = List.of();
+            refusedAtCommit = false;
+            evictedBeforeSave = false;
+        }
+        engine.evict(evict);
+        if (evicted) {
+            end(false);
+            if (onInvalidate != null) {
+                onInvalidate.run();
+            }
+            return;
+        }
+        if (refused && isValid()) {
+            engine.warnOnce("limit", key, "a session whose place in its principal's index was lost meanwhile is past "
+                    + "sessionfilter.maxSessionsPerPrincipal (policy refuse); it is invalidated");
+            invalidateHere();
         }
     }
 
@@ -561,19 +646,34 @@ final class RedisHttpSession implements HttpSession {
      */
     void changeId(String newId) {
         String oldId;
+        List<String> evict = List.of();
         synchronized (this) {
             check();
             oldId = key.id();
+            SessionKey oldKey = key;
+            SessionKey newKey = engine.key(newId);
+            boolean limited = principal != null && !gone && engine.config.sessionLimit().enabled();
+            if (limited) {
+                // The principal's place moves to the new hash in one step, before anything else changes: no
+                // other login can take it in between. Not indexed any more (evicted, most likely): the retire
+                // below tells; if the session still lives, its commit admits it like a login.
+                evict = engine.admit(principal, newKey.hash(), oldKey.hash(), creationTime);
+                limited = evict != null;
+                evict = limited ? evict : List.of();
+                admittedHash = limited ? newKey.hash() : null;
+            }
             undecodable.clear(); // carried over as stored: an id change loses nothing
             materializeAll();
-            SessionKey oldKey = key;
             SessionBackend.Ended retired = gone || !persisted ? null : engine.store.retire(oldKey);
             if (gone || (retired != null && !retired.live())) {
                 invalid = true;
                 gone = true;
+                if (limited) {
+                    engine.unindex(principal, newKey.hash());
+                }
                 throw new IllegalStateException("session was invalidated or expired by another request");
             }
-            if (retired != null && retired.principal() != null) {
+            if (retired != null && retired.principal() != null && !(limited && retired.principal().equals(principal))) {
                 engine.unindex(retired.principal(), oldKey.hash()); // re-indexed under the new hash at commit
             }
             if (principal != null && principalName == null) {
@@ -584,7 +684,6 @@ final class RedisHttpSession implements HttpSession {
                 }
             }
             replacedPrincipal = null;
-            SessionKey newKey = engine.key(newId);
             key = newKey;
             for (Attr a : attrs.values()) {
                 a.field = newKey.attributeField(a.name);
@@ -600,6 +699,15 @@ final class RedisHttpSession implements HttpSession {
             metaDirty = true;
             if (wasPersisted) {
                 commit();
+            }
+        }
+        engine.evict(evict);
+        afterCommit();
+        synchronized (this) {
+            if (gone) {
+                invalid = true;
+                throw new IllegalStateException("session was invalidated by another request (a newer login of the "
+                        + "same user past sessionfilter.maxSessionsPerPrincipal)");
             }
         }
         engine.listeners.idChanged(this, oldId);
@@ -662,9 +770,15 @@ final class RedisHttpSession implements HttpSession {
         return total;
     }
 
-    /** Milliseconds for the key's expiry: the sooner of idle and absolute expiry; 0 = never; -1 = expired. */
-    private long ttlMillis(long now) {
-        long idle = maxInactive > 0 ? maxInactive * 1000L : 0;
+    /**
+     * Milliseconds for the key's expiry: the sooner of idle (counted from {@code lastAccess}) and absolute
+     * expiry; 0 = never; -1 = expired.
+     */
+    private long ttlMillis(long now, long lastAccess) {
+        long idle = maxInactive > 0 ? maxInactive * 1000L - (now - lastAccess) : 0;
+        if (maxInactive > 0 && idle <= 0) {
+            return -1;
+        }
         long absMs = engine.config.absoluteTimeout().toMillis();
         long abs = 0;
         if (absMs > 0) {

@@ -42,6 +42,8 @@ final class RequestSessions implements ServedRequest {
     private boolean resolved;
     private String requestedId;
     private boolean requestedValid;
+    /** Whether {@link #requestedId} came from {@code sessionfilter.idHeader} rather than the cookie. */
+    private boolean requestedFromHeader;
     private RedisHttpSession current;
     private boolean asyncListening;
     private String[] pendingCookie;
@@ -80,7 +82,14 @@ final class RequestSessions implements ServedRequest {
             return;
         }
         List<String> candidates = new ArrayList<>(1);
-        Cookie[] cookies = request.getCookies();
+        String header = engine.config.idHeader();
+        String fromHeader = header == null ? null : request.getHeader(header);
+        if (fromHeader != null && SessionEngine.wellFormedId(fromHeader)) {
+            candidates.add(fromHeader); // the header wins over a cookie: it is what an API client sends on purpose
+        } else {
+            fromHeader = null;
+        }
+        Cookie[] cookies = engine.config.cookie().enabled() ? request.getCookies() : null;
         String name = cookieName();
         if (cookies != null) {
             for (Cookie c : cookies) {
@@ -93,13 +102,18 @@ final class RequestSessions implements ServedRequest {
         resolved = true; // before loading: a failed load is not retried within the request
         if (!candidates.isEmpty()) {
             requestedId = candidates.get(0);
+            requestedFromHeader = fromHeader != null;
         }
         for (String id : candidates) {
             RedisHttpSession s = engine.load(id);
             if (s != null) {
                 requestedId = id;
+                requestedFromHeader = id.equals(fromHeader);
                 requestedValid = true;
                 current = s;
+                if (PathPatterns.matches(engine.config.noTouch(), request)) {
+                    s.noTouch();
+                }
                 s.onInvalidate(this::invalidated);
                 return;
             }
@@ -139,8 +153,18 @@ final class RequestSessions implements ServedRequest {
             throw new IllegalStateException("cannot change the session id after the response has been committed");
         }
         String newId = engine.newId();
+        if (engine.config.principalAttribute() == null && engine.config.sessionLimit().enabled()) {
+            String user = remoteUser();
+            if (user != null) {
+                // A container login then the id change, as session-fixation advice has it: the limit is
+                // checked here, where the app can catch a refusal.
+                engine.evict(current.principal(user));
+            }
+        }
         try {
             current.changeId(newId);
+        } catch (dev.sessionfilter.SessionLimitExceededException e) {
+            throw e; // the session is as it was
         } catch (IllegalStateException e) {
             invalidated(); // invalidated elsewhere meanwhile: the browser's cookie names a dead session
             throw e;
@@ -166,6 +190,11 @@ final class RequestSessions implements ServedRequest {
     synchronized String requestedSessionId() {
         resolve();
         return requestedId;
+    }
+
+    synchronized boolean requestedFromHeader() {
+        resolve();
+        return requestedFromHeader;
     }
 
     @Override
@@ -200,10 +229,19 @@ final class RequestSessions implements ServedRequest {
             if (engine.config.principalAttribute() == null) {
                 String user = remoteUser();
                 if (user != null) {
-                    s.principal(user); // a no-op when it is the stored one
+                    try {
+                        engine.evict(s.principal(user)); // a no-op when it is the stored one
+                    } catch (dev.sessionfilter.SessionLimitExceededException e) {
+                        // A container login past the limit, seen only now: the app had no call to catch it in.
+                        engine.warnOnce("limit", s.key(), "a container login past sessionfilter.maxSessionsPerPrincipal "
+                                + "(policy refuse) was noticed at the end of its request; its session is invalidated");
+                        s.invalidateHere();
+                        return;
+                    }
                 }
             }
             s.commit();
+            s.afterCommit();
         }
     }
 
@@ -339,7 +377,7 @@ final class RequestSessions implements ServedRequest {
         }
     }
 
-    /** Adds the queued cookie to the response, if any. */
+    /** Adds the queued cookie (and the id header, when configured) to the response, if any. */
     synchronized void flushCookie() {
         String[] pending = pendingCookie;
         if (pending == null) {
@@ -353,7 +391,17 @@ final class RequestSessions implements ServedRequest {
                     + " - response already committed: the session cookie could not be " + (clear ? "cleared" : "set"));
             return;
         }
+        String header = engine.config.idHeader();
+        if (header != null) {
+            response.setHeader(header, clear ? "" : value); // empty: the client forgets the id
+        }
         SessionConfig.CookieConfig c = engine.config.cookie();
+        if (!response.containsHeader("Cache-Control")) {
+            response.setHeader("Cache-Control", "no-store"); // a response naming a session id is never cached
+        }
+        if (!c.enabled()) {
+            return;
+        }
         StringBuilder sb = new StringBuilder(cookieName()).append('=').append(value)
                 .append("; Path=").append(c.path());
         if (c.domain() != null) {
@@ -367,9 +415,6 @@ final class RequestSessions implements ServedRequest {
         }
         sb.append("; HttpOnly; SameSite=").append(c.sameSite());
         response.addHeader("Set-Cookie", sb.toString());
-        if (!response.containsHeader("Cache-Control")) {
-            response.setHeader("Cache-Control", "no-store");
-        }
     }
 
     // ---- wrappers ----------------------------------------------------------------------------------------
@@ -410,7 +455,7 @@ final class RequestSessions implements ServedRequest {
 
         @Override
         public boolean isRequestedSessionIdFromCookie() {
-            return requestedSessionId() != null;
+            return requestedSessionId() != null && !requestedFromHeader();
         }
 
         @Override

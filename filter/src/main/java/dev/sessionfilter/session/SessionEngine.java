@@ -21,6 +21,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -55,6 +56,8 @@ public final class SessionEngine {
     final AtomicLong loaded = new AtomicLong();
     final AtomicLong committed = new AtomicLong();
     final AtomicLong refused = new AtomicLong();
+    final AtomicLong limitEvicted = new AtomicLong();
+    final AtomicLong limitRefused = new AtomicLong();
     private final AtomicLong unavailableAnswers = new AtomicLong();
     private final Map<String, AtomicLong> warned = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -376,12 +379,86 @@ public final class SessionEngine {
     boolean index(String principal, String member, long created) {
         long absolute = config.absoluteTimeout().toMillis();
         try {
-            store.indexPrincipal(config.namespace(), principal, member, null, absolute > 0 ? created + absolute : 0);
+            store.indexPrincipal(config.namespace(), principal, member, null,
+                    (long) PrincipalIndex.score(created, absolute));
             return true;
         } catch (RedisUnavailableException e) {
             warnOnce("index", SessionKey.ofHash(config.namespace(), member), "could not add a session to its "
                     + "principal's index (" + e.getMessage() + "); the registry will not list it");
             return false;
+        }
+    }
+
+    /**
+     * How long a session just admitted counts as live without being checked: longer than any login request
+     * takes (its session may not be saved yet); a crashed login's entry is then checked like the others.
+     */
+    static final long PENDING_GRACE_MILLIS = 120_000;
+
+    /**
+     * Admits a session to its principal's index under {@code sessionfilter.maxSessionsPerPrincipal}, in one
+     * script run (atomic, so simultaneous logins on any instances never get past the limit). Only when the
+     * index is full are its members checked: entries whose session ended (idle expiry not yet swept, a crash)
+     * are dropped and the admission runs again under the policy. Returns the sessions to evict (the caller
+     * ends them once it holds no session lock), or null when {@code replaced} is no longer indexed (the
+     * session was evicted or ended meanwhile, or its entry lost: it takes no place); while Redis is
+     * unreachable, admits (logged).
+     *
+     * @param replaced the hash whose place the session takes (an id change), or null
+     * @throws dev.sessionfilter.SessionLimitExceededException when full and the policy is refuse
+     */
+    List<String> admit(String principal, String member, String replaced, long created) {
+        SessionConfig.SessionLimit limit = config.sessionLimit();
+        double score = PrincipalIndex.score(created, config.absoluteTimeout().toMillis());
+        String ns = config.namespace();
+        try {
+            SessionBackend.Admission a = store.admitPrincipal(ns, principal, member, replaced, score, limit.max(), "check",
+                    PENDING_GRACE_MILLIS);
+            if (a.outcome() != SessionBackend.Admission.FULL) {
+                return a.outcome() == SessionBackend.Admission.ADMITTED ? a.members() : null;
+            }
+            List<String> m = a.members();
+            for (int i = 0; i + 1 < m.size(); i += 2) {
+                SessionBackend.Liveness l = store.live(SessionKey.ofHash(ns, m.get(i)));
+                // Not stored yet is a login in progress while its admission is recent (pending).
+                if (l == SessionBackend.Liveness.ENDED || (l == SessionBackend.Liveness.ABSENT && !"1".equals(m.get(i + 1)))) {
+                    unindex(principal, m.get(i));
+                }
+            }
+            a = store.admitPrincipal(ns, principal, member, replaced, score, limit.max(),
+                    limit.refuse() ? "refuse" : "evict", PENDING_GRACE_MILLIS);
+            if (a.outcome() == SessionBackend.Admission.FULL) {
+                limitRefused.incrementAndGet();
+                throw new dev.sessionfilter.SessionLimitExceededException(limit.max());
+            }
+            return a.outcome() == SessionBackend.Admission.ADMITTED ? a.members() : null;
+        } catch (RedisUnavailableException e) {
+            warnOnce("admit", SessionKey.ofHash(ns, member), "could not check the session limit of a principal ("
+                    + e.getMessage() + "); the login is let through and the registry will not list this session");
+            return List.of();
+        }
+    }
+
+    /**
+     * Ends sessions the limit evicted: each one's listeners fire here, once. One not saved yet (a login in
+     * progress elsewhere) gets a tombstone, so its first save is refused and it never appears.
+     */
+    void evict(List<String> hashes) {
+        for (String hash : hashes) {
+            SessionKey key = SessionKey.ofHash(config.namespace(), hash);
+            try {
+                Map<String, byte[]> fields = store.load(key);
+                RedisHttpSession s = fields == null ? null : open(key, fields, false);
+                if (s != null) {
+                    s.invalidateHere();
+                } else {
+                    store.delete(key);
+                }
+                limitEvicted.incrementAndGet();
+            } catch (RuntimeException e) {
+                warnOnce("evict", key, "a session the per-principal limit evicted could not be ended ("
+                        + e.getMessage() + "); it ends at its own timeout");
+            }
         }
     }
 

@@ -12,10 +12,17 @@ import java.util.Map;
  * @param set       fields to write, sealed
  * @param remove    fields to delete
  * @param ttlMillis the key's new time to live; 0 keeps it forever
+ * @param extendOnly the expiry may move later, never earlier (a request that must not touch the session:
+ *                  another request may have extended it meanwhile)
  */
-public record Delta(boolean create, Map<String, byte[]> set, Collection<String> remove, long ttlMillis) {
+public record Delta(boolean create, Map<String, byte[]> set, Collection<String> remove, long ttlMillis,
+                    boolean extendOnly) {
     public Delta {
         set = Map.copyOf(set);
         remove = List.copyOf(remove);
+    }
+
+    public Delta(boolean create, Map<String, byte[]> set, Collection<String> remove, long ttlMillis) {
+        this(create, set, remove, ttlMillis, false);
     }
 }

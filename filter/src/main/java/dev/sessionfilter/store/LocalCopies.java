@@ -164,7 +164,8 @@ final class LocalCopies {
             pending.put(k, p);
             anyPending = true;
         }
-        put(k, new Entry(fields, expiry(delta)));
+        long expiresAt = expiry(delta);
+        put(k, new Entry(fields, delta.extendOnly() && e != null ? Math.max(e.expiresAt, expiresAt) : expiresAt));
         long now = clock.millis();
         for (String f : delta.set().keySet()) {
             p.changedAt.put(f, now);

@@ -30,6 +30,29 @@ public final class PrincipalIndex {
         return (namespace + ":p:{" + name + "}").getBytes(StandardCharsets.UTF_8);
     }
 
+    /**
+     * The index's companion set of members admitted before their session's first save: {@code <ns>:p:{P}:n},
+     * in the index's slot.
+     */
+    public static byte[] pendingKey(String namespace, String name) {
+        return (namespace + ":p:{" + name + "}:n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Scores at or above this (2^52 ms, year 144,683) are sessions without an absolute deadline. */
+    public static final double FOREVER = 4503599627370496d;
+
+    /**
+     * A session's score: its absolute deadline, or {@link #FOREVER} plus its creation time when it has
+     * none, so scores always order sessions by creation (the oldest first) and stay exact doubles.
+     */
+    public static double score(long created, long absoluteMillis) {
+        return absoluteMillis > 0 ? created + absoluteMillis : FOREVER + created;
+    }
+
+    static String score(double score) {
+        return Long.toString((long) score);
+    }
+
     /** The name the primary key gives a principal: the one written. */
     public String name(String principal) {
         return hashes.get(0).of(principal);

@@ -20,7 +20,7 @@ public final class RedisSessionBackend implements SessionBackend {
     // An existing session is written only while it exists and no sweeper has claimed its expiry: a request
     // that began before the deadline and commits after it either keeps the session (it commits first) or
     // finds it expired (the sweeper claimed first), never both.
-    // ARGV: 'n'|'e'|'c'<version>, deadline ms (0: none), key ttl ms, session hash, version token, field count,
+    // ARGV: 'n'|'e'|'c'<version>, deadline ms (0: none; '>' first: only if later than the stored one), key ttl ms, session hash, version token, field count,
     // fields and values, then fields to delete. Every commit stores a new random version token in field v and
     // returns {1, the version it replaced}, so a near cache knows whether its copy was current; 0 when refused.
     // 'c' (the write-back) is 'e' only while v still holds <version>: -1 when another write came in between.
@@ -36,7 +36,15 @@ public final class RedisSessionBackend implements SessionBackend {
             redis.call('HSET', KEYS[1], 'v', ARGV[5], unpack(ARGV, 7, 6 + 2 * n))
             local first = 7 + 2 * n
             if #ARGV >= first then redis.call('HDEL', KEYS[1], unpack(ARGV, first, #ARGV)) end
-            if ARGV[2] ~= '0' then
+            if string.byte(ARGV[2]) == 62 then
+              -- '>deadline': a request that must not touch the session moves its expiry later, never earlier
+              local d = string.sub(ARGV[2], 2)
+              local current = redis.call('ZSCORE', KEYS[3], ARGV[4])
+              if current and tonumber(current) < tonumber(d) then
+                redis.call('ZADD', KEYS[3], d, ARGV[4])
+                redis.call('PEXPIRE', KEYS[1], ARGV[3])
+              end
+            elseif ARGV[2] ~= '0' then
               redis.call('ZADD', KEYS[3], ARGV[2], ARGV[4])
               redis.call('PEXPIRE', KEYS[1], ARGV[3])
             else
@@ -104,20 +112,90 @@ public final class RedisSessionBackend implements SessionBackend {
             return 1
             """);
 
-    // KEYS: principal index. ARGV: now ms, score (the session's absolute deadline or +inf), member, member
-    // to drop ('' for none). Drops entries past their absolute deadline and keeps the key no longer than
+    // KEYS: principal index, its pending set (see ADMIT). ARGV: now ms, score (PrincipalIndex.score), member,
+    // member to drop ('' for none). Drops entries past their absolute deadline and keeps the key no longer than
     // its last entry.
     static final LuaScript INDEX = LuaScript.of("index", """
             redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
-            if ARGV[4] ~= '' then redis.call('ZREM', KEYS[1], ARGV[4]) end
+            if ARGV[4] ~= '' then
+              redis.call('ZREM', KEYS[1], ARGV[4])
+              redis.call('ZREM', KEYS[2], ARGV[4])
+            end
             if ARGV[3] ~= '' then redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3]) end
             local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
             if #last == 0 then return 0 end
-            if last[2] == 'inf' then
+            if last[2] == 'inf' or tonumber(last[2]) >= 4503599627370496 then
               redis.call('PERSIST', KEYS[1])
             else
               redis.call('PEXPIRE', KEYS[1], math.max(1, tonumber(last[2]) - tonumber(ARGV[1])))
             end
+            return 1
+            """);
+
+    // KEYS: principal index, its pending set. ARGV: now ms, score, member, member it replaces ('' for none),
+    // limit, mode (check|evict|refuse), pending grace ms.
+    // Admits a session under a per-principal limit, atomically: a member already present, or one taking
+    // the place of the member it replaces (an id change), always passes; {2} when that member is not there
+    // (the session was evicted or ended meanwhile: it takes nobody's place). Another passes while fewer than
+    // limit are indexed. When full, 'evict' drops the oldest (lowest score: the earliest created) to make
+    // room and returns {1, dropped...}; 'check' and 'refuse' add nothing and return {0, member, pending?...}
+    // so the caller can check the members' liveness. The pending set holds the members admitted or moved
+    // in the last grace period: their session may not be saved under that hash yet (a login in progress),
+    // so a liveness check must not take them for dead. Saving does not clear the mark (that would take a
+    // round trip after the save): it ages out, and an ended session's entry goes with it (INDEX).
+    static final LuaScript ADMIT = LuaScript.of("admit", """
+            local now = tonumber(ARGV[1])
+            redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
+            redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (now - tonumber(ARGV[7])))
+            local present = redis.call('ZSCORE', KEYS[1], ARGV[3])
+            if ARGV[4] ~= '' then
+              if redis.call('ZREM', KEYS[1], ARGV[4]) == 0 then return {2} end
+              present = true
+              redis.call('ZREM', KEYS[2], ARGV[4])
+            end
+            local out = {1}
+            local limit = tonumber(ARGV[5])
+            if not present and limit > 0 then
+              local n = redis.call('ZCARD', KEYS[1])
+              if n >= limit then
+                if ARGV[6] ~= 'evict' then
+                  out = {0}
+                  for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+                    out[#out + 1] = m
+                    out[#out + 1] = redis.call('ZSCORE', KEYS[2], m) and '1' or '0'
+                  end
+                  return out
+                end
+                local dropped = redis.call('ZRANGE', KEYS[1], 0, n - limit)
+                redis.call('ZREM', KEYS[1], unpack(dropped))
+                redis.call('ZREM', KEYS[2], unpack(dropped))
+                for _, m in ipairs(dropped) do out[#out + 1] = m end
+              end
+            end
+            if not present or ARGV[4] ~= '' then
+              redis.call('ZADD', KEYS[2], now, ARGV[3])
+              redis.call('PEXPIRE', KEYS[2], ARGV[7])
+            end
+            redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
+            local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+            if last[2] == 'inf' or tonumber(last[2]) >= 4503599627370496 then
+              redis.call('PERSIST', KEYS[1])
+            else
+              redis.call('PEXPIRE', KEYS[1], math.max(1, tonumber(last[2]) - now))
+            end
+            return out
+            """);
+
+    // KEYS: session, tombstone, deadlines, claims. ARGV: session hash, now ms. 1 while the session serves
+    // (stored, its idle deadline not passed, not claimed by a sweeper); 0 once it ended (tombstoned, past
+    // its deadline, claimed); 2 when it is not stored and never was (or not yet: a login in progress).
+    static final LuaScript LIVE = LuaScript.of("live", """
+            if redis.call('EXISTS', KEYS[1]) == 0 then
+              return redis.call('EXISTS', KEYS[2]) == 1 and 0 or 2
+            end
+            if redis.call('ZSCORE', KEYS[4], ARGV[1]) then return 0 end
+            local d = redis.call('ZSCORE', KEYS[3], ARGV[1])
+            if d and tonumber(d) <= tonumber(ARGV[2]) then return 0 end
             return 1
             """);
 
@@ -258,7 +336,8 @@ public final class RedisSessionBackend implements SessionBackend {
         List<byte[]> args = new ArrayList<>(5 + delta.set().size() * 2 + delta.remove().size());
         args.add(mode);
         long ttl = delta.ttlMillis();
-        args.add(ascii(ttl > 0 ? Long.toString(System.currentTimeMillis() + ttl) : "0"));
+        String deadline = ttl > 0 ? Long.toString(System.currentTimeMillis() + ttl) : "0";
+        args.add(ascii(delta.extendOnly() && ttl > 0 && !delta.create() ? ">" + deadline : deadline));
         args.add(ascii(Long.toString(ttl + retentionMillis)));
         args.add(ascii(key.hash()));
         byte[] version = versionToken();
@@ -365,10 +444,31 @@ public final class RedisSessionBackend implements SessionBackend {
 
     @Override
     public void indexPrincipal(String namespace, String principal, String member, String replaced, long absoluteDeadline) {
-        redis.eval(INDEX, List.of(PrincipalIndex.key(namespace, principal)), List.of(
+        redis.eval(INDEX, List.of(PrincipalIndex.key(namespace, principal), PrincipalIndex.pendingKey(namespace, principal)), List.of(
                 ascii(Long.toString(System.currentTimeMillis())),
                 ascii(absoluteDeadline > 0 ? Long.toString(absoluteDeadline) : "+inf"),
                 ascii(member == null ? "" : member), ascii(replaced == null ? "" : replaced)));
+    }
+
+    @Override
+    public Admission admitPrincipal(String namespace, String principal, String member, String replaced, double score,
+                                    int limit, String mode, long pendingGraceMillis) {
+        Object r = redis.eval(ADMIT, List.of(PrincipalIndex.key(namespace, principal),
+                PrincipalIndex.pendingKey(namespace, principal)), List.of(
+                ascii(Long.toString(System.currentTimeMillis())), ascii(PrincipalIndex.score(score)),
+                ascii(member), ascii(replaced == null ? "" : replaced), ascii(Integer.toString(limit)), ascii(mode),
+                ascii(Long.toString(pendingGraceMillis))));
+        if (!(r instanceof List<?> l) || l.isEmpty() || !(l.get(0) instanceof Long outcome)) {
+            throw new IllegalStateException("unexpected reply from the admit script: " + r);
+        }
+        return new Admission(outcome.intValue(), strings(l.subList(1, l.size())));
+    }
+
+    @Override
+    public Liveness live(SessionKey key) {
+        Object r = redis.eval(LIVE, sessionKeys(key), List.of(ascii(key.hash()), ascii(Long.toString(System.currentTimeMillis()))));
+        long n = r instanceof Long l ? l : -1;
+        return n == 1 ? Liveness.LIVE : n == 0 ? Liveness.ENDED : Liveness.ABSENT;
     }
 
     @Override

@@ -148,6 +148,18 @@ public final class ResilientSessionBackend implements SessionBackend, RedisMonit
     }
 
     @Override
+    public Admission admitPrincipal(String namespace, String principal, String member, String replaced, double score,
+                                    int limit, String mode, long pendingGraceMillis) {
+        return redisOnly(() -> redis.admitPrincipal(namespace, principal, member, replaced, score, limit, mode,
+                pendingGraceMillis));
+    }
+
+    @Override
+    public Liveness live(SessionKey key) {
+        return redisOnly(() -> redis.live(key));
+    }
+
+    @Override
     public List<String> principalMembers(String namespace, String principal) {
         return redisOnly(() -> redis.principalMembers(namespace, principal));
     }

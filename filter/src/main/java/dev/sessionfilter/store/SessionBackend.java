@@ -87,6 +87,41 @@ public interface SessionBackend extends AutoCloseable {
                                 long absoluteDeadline) {
     }
 
+    /**
+     * The admit script's answer: {@link #ADMITTED}, and the members it evicted; {@link #FULL}, and the
+     * members with a pending flag each ({@code member, "1"|"0", ...}); or {@link #REPLACED_MISSING}.
+     */
+    record Admission(int outcome, List<String> members) {
+        public static final int FULL = 0;
+        public static final int ADMITTED = 1;
+        public static final int REPLACED_MISSING = 2;
+    }
+
+    /**
+     * Admits {@code member} to a principal's index under {@code limit} (see {@code RedisSessionBackend.ADMIT}).
+     *
+     * @param replaced the member it takes the place of (an id change), or null
+     * @param mode     {@code check}, {@code evict} or {@code refuse}
+     */
+    default Admission admitPrincipal(String namespace, String principal, String member, String replaced, double score,
+                                     int limit, String mode, long pendingGraceMillis) {
+        return new Admission(Admission.ADMITTED, List.of());
+    }
+
+    /** What {@link #live} tells of a session. */
+    enum Liveness {
+        /** Stored, not past its idle deadline, not claimed by a sweeper. */
+        LIVE,
+        /** Invalidated, past its deadline, or claimed by a sweeper. */
+        ENDED,
+        /** Not stored and no tombstone: never saved, or not saved yet. */
+        ABSENT
+    }
+
+    default Liveness live(SessionKey key) {
+        return load(key) != null ? Liveness.LIVE : Liveness.ABSENT;
+    }
+
     /** The session hashes in a principal's index. */
     default List<String> principalMembers(String namespace, String principal) {
         return List.of();

@@ -89,6 +89,22 @@ class StartupValidationIT {
     }
 
     @Test
+    void badSessionIdAndLimitSettings_areNamed() {
+        String msg = failedStart(app -> app
+                .param("sessionfilter.idHeader", "Cookie")
+                .param("sessionfilter.maxSessionsPerPrincipal", "-1")
+                .param("sessionfilter.maxSessionsPolicy", "kick"), TestApps.newKeyset()).get(0);
+        assertTrue(msg.contains("3 problems"), msg);
+        assertTrue(msg.contains("`sessionfilter.idHeader` (context-param sessionfilter.idHeader) was `Cookie`; expected an "
+                + "HTTP header name token such as X-Auth-Token"), msg);
+        assertTrue(msg.contains("`sessionfilter.maxSessionsPerPrincipal` (context-param sessionfilter.maxSessionsPerPrincipal) "
+                + "was `-1`; expected a whole number from 0 to 100000"), msg);
+        assertTrue(msg.contains("was `kick`; expected one of evict-oldest, refuse"), msg);
+        msg = failedStart(app -> app.param("sessionfilter.cookie.enabled", "false"), TestApps.newKeyset()).get(0);
+        assertTrue(msg.contains("`sessionfilter.cookie.enabled` is false but `sessionfilter.idHeader` is unset"), msg);
+    }
+
+    @Test
     void missingKeyset_saysHowToCreateOne() {
         String msg = failedStart(app -> { }, null).get(0);
         assertTrue(msg.contains("`sessionfilter.keyset` is required"), msg);

@@ -116,19 +116,21 @@ class TlsAndAclIT {
         try (RedisProcess redis = RedisServers.standalone()) {
             try (Jedis j = redis.jedis()) {
                 // docs/operations.md lists these commands.
-                j.aclSetUser("app", "on", ">s3cret", "~sessionfilter:*", "+hgetall", "+evalsha", "+eval", "+exists",
-                        "+hset", "+hdel", "+hget", "+pexpire", "+persist", "+del", "+set", "+zadd", "+zrem", "+zscore",
-                        "+zrange", "+zrangebyscore", "+zremrangebyscore", "+ping", "+info", "+dbsize", "+scan",
-                        "+cluster|info", "+hello", "+client|setname");
+                j.aclSetUser("app", concat(new String[] {"on", ">s3cret"}, DOCUMENTED));
             }
             try (EmbeddedTomcat app = TestApps.app("redis://app:s3cret@127.0.0.1:" + redis.port(), TestApps.newKeyset())
+                    .param("sessionfilter.principalAttribute", "user").param("sessionfilter.maxSessionsPerPrincipal", "1")
                     .start()) {
                 Browser b = new Browser();
                 b.get(app.url("/ops/set?n=user&v=acl"));
                 assertEquals("acl", b.get(app.url("/ops/get?n=user")).body());
                 b.get(app.url("/ops/change"));
                 assertEquals("acl", b.get(app.url("/ops/get?n=user")).body());
-                assertEquals("invalidated", b.get(app.url("/ops/invalidate")).body());
+                // The per-principal limit's scripts: a second login evicts the first.
+                Browser second = new Browser();
+                assertEquals(200, second.get(app.url("/ops/login?v=acl")).status());
+                assertEquals("no-session", b.get(app.url("/ops/get?n=user")).body());
+                assertEquals("invalidated", second.get(app.url("/ops/invalidate")).body());
             }
             EmbeddedTomcat wrong = TestApps.app("redis://app:wrong@127.0.0.1:" + redis.port(), TestApps.newKeyset());
             try {
@@ -142,7 +144,7 @@ class TlsAndAclIT {
     /** The ACL list of docs/operations.md. */
     private static final String[] DOCUMENTED = {"~sessionfilter:*", "+hgetall", "+evalsha", "+eval", "+exists",
             "+hset", "+hdel", "+hget", "+pexpire", "+persist", "+del", "+set", "+zadd", "+zrem", "+zscore",
-            "+zrange", "+zrangebyscore", "+zremrangebyscore", "+ping", "+info", "+dbsize", "+scan",
+            "+zrange", "+zrangebyscore", "+zremrangebyscore", "+zcard", "+ping", "+info", "+dbsize", "+scan",
             "+cluster|info", "+hello", "+client|setname"};
 
     /**

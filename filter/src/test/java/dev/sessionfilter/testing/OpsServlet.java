@@ -31,6 +31,12 @@ public final class OpsServlet extends HttpServlet {
         String op = included != null ? (String) included : req.getPathInfo() == null ? "/" : req.getPathInfo();
         String n = req.getParameter("n");
         String v = req.getParameter("v");
+        if (op.endsWith(".sse")) {
+            op = "/get"; // e.g. /ops/events.sse?n=x: a server-sent-events style URL
+        }
+        if (op.startsWith("/poll/")) {
+            op = op.substring(5); // e.g. /ops/poll/get: the same operations under a sessionfilter.noTouch pattern
+        }
         if (op.endsWith("/none")) {
             op = "/none"; // e.g. /ops/login/none: behind a rate-limit filter mapped on /ops/login/*
         }
@@ -103,11 +109,31 @@ public final class OpsServlet extends HttpServlet {
                     resp.getWriter().print("ISE fresh=" + (fresh != s) + " new=" + fresh.isNew());
                 }
             }
+            case "/login" -> {
+                // The sample's login: name the principal, (optionally wait, to overlap with other logins), new id.
+                HttpSession s = req.getSession();
+                try {
+                    s.setAttribute("user", v);
+                    String hold = req.getParameter("hold");
+                    if (hold != null) {
+                        sleep(Long.parseLong(hold));
+                    }
+                    resp.getWriter().print("in " + req.changeSessionId());
+                } catch (dev.sessionfilter.SessionLimitExceededException e) {
+                    resp.setStatus(409);
+                    resp.getWriter().print("refused " + e.limit() + " user=" + s.getAttribute("user"));
+                }
+            }
             case "/change" -> {
                 req.getSession();
                 String old = req.getSession().getId();
-                String nu = req.changeSessionId();
-                resp.getWriter().print(old + " " + nu);
+                try {
+                    String nu = req.changeSessionId();
+                    resp.getWriter().print(old + " " + nu);
+                } catch (dev.sessionfilter.SessionLimitExceededException e) {
+                    resp.setStatus(409);
+                    resp.getWriter().print("refused " + e.limit() + " id kept " + old.equals(req.getSession().getId()));
+                }
             }
             case "/info" -> {
                 HttpSession s = req.getSession(false);
