@@ -125,13 +125,17 @@ public final class SessionFilter implements Filter {
         final ResilientSessionBackend store;
         /** The near cache's invalidation feed, or null. */
         final AutoCloseable feed;
+        /** The JMX figures' name, or null when JMX refused it. */
+        final javax.management.ObjectName mbean;
         int users;
 
-        Running(SessionEngine engine, ExpirySweeper sweeper, ResilientSessionBackend store, AutoCloseable feed) {
+        Running(SessionEngine engine, ExpirySweeper sweeper, ResilientSessionBackend store, AutoCloseable feed,
+                javax.management.ObjectName mbean) {
             this.engine = engine;
             this.sweeper = sweeper;
             this.store = store;
             this.feed = feed;
+            this.mbean = mbean;
         }
     }
 
@@ -156,6 +160,7 @@ public final class SessionFilter implements Filter {
                 return;
             }
             context.removeAttribute(RUNNING_ATTRIBUTE);
+            SessionManagerBean.unregister(r.mbean);
             r.sweeper.close();
             if (r.feed != null) {
                 try {
@@ -224,7 +229,7 @@ public final class SessionFilter implements Filter {
         context.setAttribute(ENGINE_ATTRIBUTE, engine);
         context.setAttribute(SWEEPER_ATTRIBUTE, sweeper);
         context.setAttribute(SessionRegistry.ATTRIBUTE, new Registry(engine));
-        return new Running(engine, sweeper, store, feed);
+        return new Running(engine, sweeper, store, feed, SessionManagerBean.register(context, engine, api));
     }
 
     /**

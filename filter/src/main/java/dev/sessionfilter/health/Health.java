@@ -122,6 +122,10 @@ public final class Health {
                 data.put("sessionsCommitted", counts.committed());
                 data.put("sessionsRefused", counts.unavailable());
                 data.put("valuesRefused", counts.valuesRefused());
+                data.put("sessionsCreated", engine.stats().created());
+                data.put("sessionsInvalidated", engine.stats().invalidated());
+                data.put("sessionsRejected", engine.limitCounters().refused());
+                data.put("sessionsEvicted", engine.limitCounters().evicted());
                 ExpirySweeper.Counters expiry = engine.expiryCounters();
                 if (expiry != null) {
                     data.put("sessionsExpired", expiry.notified());
@@ -218,6 +222,23 @@ public final class Health {
             p.metric("sessionfilter_session_values_refused_total", "counter",
                     "Attribute values refused: over a size limit or of a type that may not be stored.")
                     .sample("", counts.valuesRefused());
+            dev.sessionfilter.session.SessionStats stats = engine.stats();
+            SessionEngine.LimitCounters limit = engine.limitCounters();
+            p.metric("sessionfilter_sessions_created_total", "counter", "Sessions created on this instance.")
+                    .sample("", stats.created());
+            p.metric("sessionfilter_sessions_invalidated_total", "counter",
+                    "Sessions invalidated on this instance (invalidate(), the registry, the per-principal limit).")
+                    .sample("", stats.invalidated());
+            p.metric("sessionfilter_sessions_rejected_total", "counter",
+                    "Logins refused by sessionfilter.maxSessionsPerPrincipal (policy refuse).").sample("", limit.refused());
+            p.metric("sessionfilter_sessions_evicted_total", "counter",
+                    "Sessions ended by sessionfilter.maxSessionsPerPrincipal (policy evict-oldest).").sample("", limit.evicted());
+            p.metric("sessionfilter_session_max_alive_seconds", "gauge",
+                    "The longest a session that ended on this instance had lived.").sample("", stats.maxAliveSeconds());
+            histogram(p, "sessionfilter_session_size_bytes",
+                    "Sealed size in Redis of the sessions requests loaded (one observation per load).", stats.sizes());
+            histogram(p, "sessionfilter_session_attributes",
+                    "Attribute count of the sessions requests loaded (one observation per load).", stats.attributes());
             ExpirySweeper.Counters expiry = engine.expiryCounters();
             if (expiry != null) {
                 p.metric("sessionfilter_sessions_expired_total", "counter",
@@ -266,6 +287,18 @@ public final class Health {
             }
         }
         return p.toString();
+    }
+
+    private static void histogram(Prometheus p, String name, String help, dev.sessionfilter.session.SessionStats.Histogram h) {
+        p.metric(name, "histogram", help);
+        long[] bounds = h.bounds();
+        long[] counts = h.cumulative();
+        for (int i = 0; i < bounds.length; i++) {
+            p.sample("_bucket{le=\"" + bounds[i] + "\"}", counts[i]);
+        }
+        p.sample("_bucket{le=\"+Inf\"}", counts[bounds.length]);
+        p.sample("_sum", h.sum());
+        p.sample("_count", counts[bounds.length]);
     }
 
     private static void put(Map<String, Object> m, String k, String v) {

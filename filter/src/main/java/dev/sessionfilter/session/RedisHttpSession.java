@@ -390,6 +390,7 @@ final class RedisHttpSession implements HttpSession {
      * has opened every stored attribute; a destroyed listener's own setAttribute lands in {@code attrs}.
      */
     private void end(boolean expired) {
+        engine.stats.ended(expired, engine.now() - creationTime);
         engine.listeners.destroyed(this, expired);
         List<Map.Entry<String, Object>> unbound = new ArrayList<>();
         synchronized (this) {

@@ -56,6 +56,7 @@ public final class SessionEngine {
     final AtomicLong loaded = new AtomicLong();
     final AtomicLong committed = new AtomicLong();
     final AtomicLong refused = new AtomicLong();
+    final SessionStats stats = new SessionStats();
     final AtomicLong limitEvicted = new AtomicLong();
     final AtomicLong limitRefused = new AtomicLong();
     private final AtomicLong unavailableAnswers = new AtomicLong();
@@ -232,6 +233,18 @@ public final class SessionEngine {
         return s == null ? null : s.counters();
     }
 
+    public SessionStats stats() {
+        return stats;
+    }
+
+    /** Logins the per-principal limit refused, and sessions it evicted, on this instance. */
+    public record LimitCounters(long refused, long evicted) {
+    }
+
+    public LimitCounters limitCounters() {
+        return new LimitCounters(limitRefused.get(), limitEvicted.get());
+    }
+
     public Counters counters() {
         return new Counters(loaded.get(), committed.get(), refused.get(), unavailableAnswers.get());
     }
@@ -321,6 +334,15 @@ public final class SessionEngine {
         if (!pastDeadline) {
             store.expiresAt(key, deadline);
             loaded.incrementAndGet();
+            long bytes = 0;
+            int attributes = 0;
+            for (Map.Entry<String, byte[]> f : fields.entrySet()) {
+                bytes += f.getValue().length;
+                if (f.getKey().startsWith(SessionKey.ATTRIBUTE_PREFIX)) {
+                    attributes++;
+                }
+            }
+            stats.loaded(bytes, attributes);
         }
         // An expiring session was last accessed when it was stored last, not now.
         return new RedisHttpSession(this, key, false, created, maxInactive, lastAccess, fields,
@@ -349,6 +371,7 @@ public final class SessionEngine {
             maxInactive = -1;
         }
         RedisHttpSession s = new RedisHttpSession(this, key(id), true, now, maxInactive, now, Map.of(), now);
+        stats.created.increment();
         if (CREATION_LOG.isLoggable(Level.DEBUG)) {
             CREATION_LOG.log(Level.DEBUG, config.namespace() + " - session " + s.key().hash() + " created at",
                     new Throwable("session creation point (set logger dev.sessionfilter.session.creation above DEBUG to silence)"));
