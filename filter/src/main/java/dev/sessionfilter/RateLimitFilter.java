@@ -7,6 +7,7 @@ import dev.sessionfilter.internal.RedisConnections;
 import dev.sessionfilter.ratelimit.ClientHash;
 import dev.sessionfilter.ratelimit.Decision;
 import dev.sessionfilter.ratelimit.RateLimitEngine;
+import dev.sessionfilter.ratelimit.RateLimitRules;
 import dev.sessionfilter.ratelimit.RateLimiter;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -101,7 +102,15 @@ public final class RateLimitFilter implements Filter {
             chain.doFilter(request, response);
             return;
         }
-        Decision d = limiter.decide(name, settings.keys().keyOf(req), settings.limits(), true);
+        RateLimitRules rules = settings.rules();
+        if (rules.exempt(req, settings.keys())) {
+            chain.doFilter(request, response); // a monitor, an internal address, an operator role: not counted
+            return;
+        }
+        String client = settings.keys().keyOf(req);
+        int cost = rules.cost(req);
+        List<dev.sessionfilter.ratelimit.Limit> limits = rules.limits(req, settings.limits());
+        Decision d = limiter.decide(name, client, limits, true, cost, rules.meta());
         if (d == null) { // Redis down, onRedisFailure=deny
             refused.incrementAndGet();
             resp.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
@@ -112,6 +121,11 @@ public final class RateLimitFilter implements Filter {
         writeHeaders(resp, d);
         if (d.allowed()) {
             chain.doFilter(request, response);
+            // countWhen: counted up front (so simultaneous requests cannot all slip under the limit), taken
+            // back when the response turns out not to match. An async response is judged as it stands now.
+            if (rules.selective() && !rules.counts(resp.getStatus())) {
+                limiter.refund(name, client, limits, d, cost);
+            }
             return;
         }
         refused.incrementAndGet();
@@ -152,7 +166,7 @@ public final class RateLimitFilter implements Filter {
 
     /** The caller's quotas under this filter, without counting a request; null while Redis is down in deny mode. */
     Decision peek(HttpServletRequest req) {
-        return limiter.decide(name, settings.keys().keyOf(req), settings.limits(), false);
+        return limiter.decide(name, settings.keys().keyOf(req), settings.rules().limits(req, settings.limits()), false);
     }
 
     String name() {

@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
  * @param failureMode      what to do while Redis is unreachable
  * @param exclude          path patterns the filter ignores
  * @param noTouch          path patterns whose requests use the session without extending its idle expiry
+ * @param importContainerSessions whether a request with only the container's session gets it copied into ours
  * @param listeners        class names of session listeners to instantiate
  * @param principalAttribute session attribute naming the user for the registry; null: {@code getRemoteUser()}
  * @param sessionLimit     at most how many sessions one principal may hold, and what happens to one more
@@ -32,7 +33,8 @@ import java.util.regex.Pattern;
 public record SessionConfig(String namespace, Duration idleTimeout, Duration absoluteTimeout, CookieConfig cookie,
                             String idHeader,
                             List<String> serializationAllow, long maxAttributeSize, long maxSessionSize,
-                            FailureMode failureMode, List<String> exclude, List<String> noTouch, List<String> listeners,
+                            FailureMode failureMode, List<String> exclude, List<String> noTouch,
+                            boolean importContainerSessions, List<String> listeners,
                             String principalAttribute, SessionLimit sessionLimit, Duration notifyWithin, Duration retention,
                             int nearCacheEntries, long nearCacheBytes, boolean nearCacheTracking,
                             String keysetSource, String keyset) {
@@ -198,6 +200,7 @@ public record SessionConfig(String namespace, Duration idleTimeout, Duration abs
                 break;
             }
         }
+        boolean importContainer = "true".equals(r.choice(Setting.IMPORT_CONTAINER_SESSIONS, "false", "true"));
         List<String> listeners = r.list(Setting.LISTENERS);
         for (String l : listeners) {
             if (!JAVA_NAME.matcher(l).matches() || l.endsWith(".*")) {
@@ -243,7 +246,7 @@ public record SessionConfig(String namespace, Duration idleTimeout, Duration abs
         return new SessionConfig(ns, idle == null ? DEFAULT_IDLE_TIMEOUT : idle,
                 absolute == null ? Duration.ofHours(12) : absolute,
                 new CookieConfig(cookieName, secure, sameSite, path, domain, cookieEnabled), idHeader, allow, maxAttr, maxSession,
-                failure, exclude, noTouch, listeners, principalAttribute,
+                failure, exclude, noTouch, importContainer, listeners, principalAttribute,
                 maxSessions > 0 ? new SessionLimit(maxSessions, refuse) : SessionLimit.NONE, notifyWithin, retention, nearCacheEntries,
                 nearCacheBytes, nearCacheTracking, keysetSource, keyset);
     }

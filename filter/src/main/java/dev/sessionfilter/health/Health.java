@@ -229,6 +229,8 @@ public final class Health {
             p.metric("sessionfilter_sessions_invalidated_total", "counter",
                     "Sessions invalidated on this instance (invalidate(), the registry, the per-principal limit).")
                     .sample("", stats.invalidated());
+            p.metric("sessionfilter_sessions_imported_total", "counter",
+                    "Container sessions copied into ours (sessionfilter.importContainerSessions).").sample("", stats.imported());
             p.metric("sessionfilter_sessions_rejected_total", "counter",
                     "Logins refused by sessionfilter.maxSessionsPerPrincipal (policy refuse).").sample("", limit.refused());
             p.metric("sessionfilter_sessions_evicted_total", "counter",

@@ -90,6 +90,11 @@ public final class ClientKeys {
 
     /** The client address, with IPv6 reduced to its /64. */
     String clientIp(HttpServletRequest req) {
+        return prefix64(clientAddress(req));
+    }
+
+    /** The client address through the trusted proxies, in full. */
+    String clientAddress(HttpServletRequest req) {
         String remote = normalize(req.getRemoteAddr());
         if (remote == null) {
             return String.valueOf(req.getRemoteAddr());
@@ -108,7 +113,7 @@ public final class ClientKeys {
                 }
             }
         }
-        return prefix64(client);
+        return client;
     }
 
     private boolean isTrusted(String ip) {

@@ -36,6 +36,20 @@ public final class LocalRateLimiter {
     }
 
     public synchronized Decision decide(String scope, String client, List<Limit> limits, boolean consume) {
+        return decide(scope, client, limits, consume, 1);
+    }
+
+    /** Takes back {@code cost} units from each item's current window (a countWhen response that did not match). */
+    public synchronized void refund(String scope, String client, List<Limit> limits, int cost) {
+        for (Limit l : limits) {
+            Window w = windows.get(scope + "\n" + client + "\n" + l.name());
+            if (w != null) {
+                w.count = Math.max(0, w.count - cost);
+            }
+        }
+    }
+
+    public synchronized Decision decide(String scope, String client, List<Limit> limits, boolean consume, int cost) {
         long now = clock.getAsLong();
         List<Window> current = new ArrayList<>(limits.size());
         boolean allowed = true;
@@ -47,7 +61,7 @@ public final class LocalRateLimiter {
                 return fresh;
             });
             roll(w, now, l.windowMillis());
-            if (used(w, now, l.windowMillis()) + 1 > l.count()) {
+            if (used(w, now, l.windowMillis()) + cost > l.count()) {
                 allowed = false;
             }
             current.add(w);
@@ -57,7 +71,7 @@ public final class LocalRateLimiter {
             Limit l = limits.get(i);
             Window w = current.get(i);
             if (allowed && consume) {
-                w.count++;
+                w.count += cost;
             }
             quotas.add(quota(l, w, now));
         }

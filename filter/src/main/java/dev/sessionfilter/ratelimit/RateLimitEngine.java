@@ -17,9 +17,10 @@ import java.util.TreeSet;
  * @param methods  upper-case HTTP methods counted; empty means all
  * @param failure  behaviour while Redis is unreachable
  * @param maxKeys  bound of the local fallback
+ * @param rules    exemptions, countWhen, cost, meta limit
  */
 public record RateLimitEngine(List<Limit> limits, ClientKeys keys, Set<String> methods,
-                              RateLimiter.FailureMode failure, int maxKeys) {
+                              RateLimiter.FailureMode failure, int maxKeys, RateLimitRules rules) {
 
     public static RateLimitEngine read(ConfigReader r) {
         List<Limit> limits = List.of();
@@ -58,7 +59,7 @@ public record RateLimitEngine(List<Limit> limits, ClientKeys keys, Set<String> m
         RateLimiter.FailureMode failure = RateLimiter.FailureMode.valueOf(
                 r.choice(Setting.RATELIMIT_ON_REDIS_FAILURE, "local", "allow", "deny").toUpperCase(Locale.ROOT));
         int maxKeys = r.integer(Setting.RATELIMIT_MAX_KEYS, 1, 100_000_000);
-        return new RateLimitEngine(limits, keys, Set.copyOf(methods), failure, maxKeys);
+        return new RateLimitEngine(limits, keys, Set.copyOf(methods), failure, maxKeys, RateLimitRules.read(r));
     }
 
     public boolean counts(String method) {

@@ -41,18 +41,45 @@ public final class RateLimiter implements AutoCloseable, RedisMonitor.Listener {
 
     /** The decision, or null when Redis is down and the mode is {@code deny} (the caller answers 503). */
     public Decision decide(String scope, String client, List<Limit> limits, boolean consume) {
+        return decide(scope, client, limits, consume, 1, null);
+    }
+
+    /**
+     * The decision for a request of {@code cost} units under an optional meta limit (not kept by the local
+     * fallback), or null when Redis is down and the mode is {@code deny}.
+     */
+    public Decision decide(String scope, String client, List<Limit> limits, boolean consume, int cost,
+                           RedisRateLimiter.Meta meta) {
         if (monitor.available()) {
             try {
-                return redis.decide(scope, client, limits, consume);
+                return redis.decide(scope, client, limits, consume, cost, meta);
             } catch (RedisUnavailableException e) {
                 monitor.failed(e);
             }
         }
         return switch (failureMode) {
-            case LOCAL -> local.decide(scope, client, limits, consume);
+            case LOCAL -> local.decide(scope, client, limits, consume, cost);
             case ALLOW -> new Decision(true, List.of());
             case DENY -> null;
         };
+    }
+
+    /** Takes back a counted request; where it was counted (Redis, or locally when it has no record of Redis). */
+    public void refund(String scope, String client, List<Limit> limits, Decision d, int cost) {
+        if (!d.allowed() || cost == 0) {
+            return;
+        }
+        if (d.counted() == null) {
+            if (failureMode == FailureMode.LOCAL && !d.quotas().isEmpty()) {
+                local.refund(scope, client, limits, cost);
+            }
+            return;
+        }
+        try {
+            redis.refund(scope, client, limits, d.counted());
+        } catch (RedisUnavailableException e) {
+            monitor.failed(e); // the request stays counted: errs on the side of the limit
+        }
     }
 
     public boolean redisAvailable() {

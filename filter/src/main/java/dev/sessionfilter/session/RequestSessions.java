@@ -104,6 +104,10 @@ final class RequestSessions implements ServedRequest {
             requestedId = candidates.get(0);
             requestedFromHeader = fromHeader != null;
         }
+        if (candidates.isEmpty() && engine.config.importContainerSessions() && request.getRequestedSessionId() != null) {
+            importContainerSession();
+            return;
+        }
         for (String id : candidates) {
             RedisHttpSession s = engine.load(id);
             if (s != null) {
@@ -117,6 +121,56 @@ final class RequestSessions implements ServedRequest {
                 s.onInvalidate(this::invalidated);
                 return;
             }
+        }
+    }
+
+    /**
+     * Rollout without logout: the request carries the container's session cookie and none of ours (a user
+     * logged in before the filter was added). The container's session, if it still lives, becomes a new
+     * session of ours with every attribute the codec accepts (the others are named once in the log), and is
+     * then invalidated, so it is copied once.
+     */
+    private void importContainerSession() {
+        jakarta.servlet.http.HttpSession container;
+        try {
+            container = request.getSession(false);
+        } catch (IllegalStateException e) {
+            return;
+        }
+        if (container == null || response.isCommitted()) {
+            return;
+        }
+        List<String> names;
+        try {
+            names = java.util.Collections.list(container.getAttributeNames());
+        } catch (IllegalStateException e) {
+            return; // invalidated meanwhile
+        }
+        current = engine.create();
+        current.onInvalidate(this::invalidated);
+        writeCookie(current.getId(), false);
+        engine.listeners.created(current);
+        List<String> skipped = new ArrayList<>();
+        for (String name : names) {
+            Object value = container.getAttribute(name);
+            if (value == null) {
+                continue;
+            }
+            try {
+                current.setAttribute(name, value);
+            } catch (IllegalArgumentException e) {
+                skipped.add(name + " (" + value.getClass().getName() + ")");
+            }
+        }
+        engine.stats.imported.increment();
+        if (!skipped.isEmpty()) {
+            engine.warnOnce("import:" + skipped, current.key(), "a container session was imported without the "
+                    + "attributes the codec refuses: " + skipped + " (add their classes to sessionfilter.serialization.allow)");
+        }
+        try {
+            container.invalidate();
+        } catch (IllegalStateException e) {
+            // ended by another request meanwhile: the copy stands
         }
     }
 

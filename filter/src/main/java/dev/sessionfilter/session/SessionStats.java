@@ -17,6 +17,7 @@ public final class SessionStats {
     final LongAdder created = new LongAdder();
     final LongAdder invalidated = new LongAdder();
     final LongAdder expired = new LongAdder();
+    final LongAdder imported = new LongAdder();
     private final AtomicLong maxAliveMillis = new AtomicLong();
     private final LongAdder aliveMillis = new LongAdder();
     private final LongAdder ended = new LongAdder();
@@ -41,6 +42,11 @@ public final class SessionStats {
 
     public long invalidated() {
         return invalidated.sum();
+    }
+
+    /** Container sessions copied into ours ({@code sessionfilter.importContainerSessions}). */
+    public long imported() {
+        return imported.sum();
     }
 
     /** Sessions whose expiry this instance notified. */

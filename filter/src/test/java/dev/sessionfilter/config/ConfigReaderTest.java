@@ -151,4 +151,23 @@ class ConfigReaderTest {
         RedisConfig.read(both);
         assertThrows(ConfigException.class, both::throwIfProblems);
     }
+
+    /** Every name the catalog knows is written out in full somewhere in docs/ (configuration.md links the rest). */
+    @Test
+    void everySetting_isDocumentedByItsFullName() throws Exception {
+        java.nio.file.Path docs = java.nio.file.Path.of("..", "docs");
+        StringBuilder all = new StringBuilder();
+        try (var files = java.nio.file.Files.list(docs)) {
+            for (java.nio.file.Path f : files.filter(p -> p.toString().endsWith(".md")).toList()) {
+                all.append(java.nio.file.Files.readString(f));
+            }
+        }
+        List<String> missing = new java.util.ArrayList<>();
+        for (Setting st : Setting.values()) {
+            if (!all.toString().contains("`" + st.key() + "`")) {
+                missing.add(st.key());
+            }
+        }
+        assertEquals(List.of(), missing, "settings not named in docs/*.md");
+    }
 }

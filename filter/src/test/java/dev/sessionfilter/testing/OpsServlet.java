@@ -34,8 +34,17 @@ public final class OpsServlet extends HttpServlet {
         if (op.endsWith(".sse")) {
             op = "/get"; // e.g. /ops/events.sse?n=x: a server-sent-events style URL
         }
+        if (op.startsWith("/legacy/")) {
+            op = op.substring(7); // e.g. /ops/legacy/set: the same operations where sessionfilter.exclude leaves the container's session
+        }
         if (op.startsWith("/poll/")) {
             op = op.substring(5); // e.g. /ops/poll/get: the same operations under a sessionfilter.noTouch pattern
+        }
+        if (op.endsWith("/status")) {
+            // e.g. /ops/failed-login/status?code=401: answers that status (a countWhen target)
+            resp.setStatus(Integer.parseInt(req.getParameter("code")));
+            resp.getWriter().print("status " + req.getParameter("code"));
+            return;
         }
         if (op.endsWith("/none")) {
             op = "/none"; // e.g. /ops/login/none: behind a rate-limit filter mapped on /ops/login/*
