@@ -184,22 +184,8 @@ public record SessionConfig(String namespace, Duration idleTimeout, Duration abs
         }
         FailureMode failure = FailureMode.valueOf(r.choice(Setting.ON_REDIS_FAILURE, "memory", "fail")
                 .toUpperCase(java.util.Locale.ROOT));
-        List<String> exclude = r.list(Setting.EXCLUDE);
-        for (String e : exclude) {
-            if (!PATTERN.matcher(e).matches()) {
-                r.fail(Setting.EXCLUDE, r.string(Setting.EXCLUDE),
-                        "a comma list of servlet url-patterns: /path, /prefix/* or *.ext");
-                break;
-            }
-        }
-        List<String> noTouch = r.list(Setting.NO_TOUCH);
-        for (String e : noTouch) {
-            if (!PATTERN.matcher(e).matches()) {
-                r.fail(Setting.NO_TOUCH, r.string(Setting.NO_TOUCH),
-                        "a comma list of servlet url-patterns: /path, /prefix/* or *.ext (e.g. /poll/*,*.sse)");
-                break;
-            }
-        }
+        List<String> exclude = urlPatterns(r, Setting.EXCLUDE, "/static/*,*.css");
+        List<String> noTouch = urlPatterns(r, Setting.NO_TOUCH, "/poll/*,*.sse");
         boolean importContainer = "true".equals(r.choice(Setting.IMPORT_CONTAINER_SESSIONS, "false", "true"));
         List<String> listeners = r.list(Setting.LISTENERS);
         for (String l : listeners) {
@@ -249,6 +235,18 @@ public record SessionConfig(String namespace, Duration idleTimeout, Duration abs
                 failure, exclude, noTouch, importContainer, listeners, principalAttribute,
                 maxSessions > 0 ? new SessionLimit(maxSessions, refuse) : SessionLimit.NONE, notifyWithin, retention, nearCacheEntries,
                 nearCacheBytes, nearCacheTracking, keysetSource, keyset);
+    }
+
+    /** A comma list of servlet url-patterns, each checked. */
+    private static List<String> urlPatterns(ConfigReader r, Setting s, String example) {
+        List<String> patterns = r.list(s);
+        for (String e : patterns) {
+            if (!PATTERN.matcher(e).matches()) {
+                r.fail(s, r.string(s), "a comma list of servlet url-patterns: /path, /prefix/* or *.ext (e.g. " + example + ")");
+                break;
+            }
+        }
+        return patterns;
     }
 
     /** {@code sessionfilter:shop} for context path {@code /shop}, {@code sessionfilter:ROOT} for the root app. */

@@ -291,7 +291,7 @@ public final class Health {
         return p.toString();
     }
 
-    private static void histogram(Prometheus p, String name, String help, dev.sessionfilter.session.SessionStats.Histogram h) {
+    private static void histogram(Prometheus p, String name, String help, dev.sessionfilter.internal.Buckets h) {
         p.metric(name, "histogram", help);
         long[] bounds = h.bounds();
         long[] counts = h.cumulative();

@@ -35,6 +35,14 @@ public final class RedisRateLimiter {
             local t = redis.call('TIME')
             local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
             local mode, cost, metaN = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+            -- A counter's state now: windows start at the first request and move by whole windows.
+            local function state(key, window)
+              local h = redis.call('HMGET', key, 's', 'c', 'p')
+              local s, c, p = tonumber(h[1]), tonumber(h[2]) or 0, tonumber(h[3]) or 0
+              if s == nil or now >= s + 2 * window then return now, 0, 0 end
+              if now >= s + window then return s + window, 0, c end
+              return s, c, p
+            end
             local n = #KEYS - (metaN > 0 and 1 or 0)
             if mode == 'r' then
               for i = 1, n do
@@ -59,25 +67,13 @@ public final class RedisRateLimiter {
             for i = 1, n do
               local limit = tonumber(ARGV[4 + 2 * i])
               local window = tonumber(ARGV[5 + 2 * i])
-              local h = redis.call('HMGET', KEYS[i], 's', 'c', 'p')
-              local s, c, p = tonumber(h[1]), tonumber(h[2]) or 0, tonumber(h[3]) or 0
-              if s == nil or now >= s + 2 * window then
-                s, c, p = now, 0, 0
-              elseif now >= s + window then
-                s, c, p = s + window, 0, c
-              end
+              local s, c, p = state(KEYS[i], window)
               st[i], cur[i], prev[i] = s, c, p
               if p * (window - (now - s)) / window + c + cost > limit then allowed = 0 end
             end
             if allowed == 0 and mode == '1' and metaN > 0 and blocked == 0 then
               local mw = tonumber(ARGV[4])
-              local h = redis.call('HMGET', KEYS[n + 1], 's', 'c', 'p')
-              local s, c, p = tonumber(h[1]), tonumber(h[2]) or 0, tonumber(h[3]) or 0
-              if s == nil or now >= s + 2 * mw then
-                s, c, p = now, 0, 0
-              elseif now >= s + mw then
-                s, c, p = s + mw, 0, c
-              end
+              local s, c, p = state(KEYS[n + 1], mw)
               c = c + 1
               redis.call('HSET', KEYS[n + 1], 's', s, 'c', c, 'p', p)
               if p * (mw - (now - s)) / mw + c >= metaN then

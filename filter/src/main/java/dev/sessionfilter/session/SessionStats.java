@@ -1,5 +1,7 @@
 package dev.sessionfilter.session;
 
+import dev.sessionfilter.internal.Buckets;
+
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -21,8 +23,8 @@ public final class SessionStats {
     private final AtomicLong maxAliveMillis = new AtomicLong();
     private final LongAdder aliveMillis = new LongAdder();
     private final LongAdder ended = new LongAdder();
-    final Histogram sizes = new Histogram(SIZE_BOUNDS);
-    final Histogram attributes = new Histogram(ATTRIBUTE_BOUNDS);
+    final Buckets sizes = new Buckets(SIZE_BOUNDS);
+    final Buckets attributes = new Buckets(ATTRIBUTE_BOUNDS);
 
     void ended(boolean byExpiry, long aliveMs) {
         (byExpiry ? expired : invalidated).increment();
@@ -65,54 +67,11 @@ public final class SessionStats {
         return n == 0 ? 0 : aliveMillis.sum() / n / 1000;
     }
 
-    public Histogram sizes() {
+    public Buckets sizes() {
         return sizes;
     }
 
-    public Histogram attributes() {
+    public Buckets attributes() {
         return attributes;
-    }
-
-    /** Cumulative-bucket histogram, Prometheus style. */
-    public static final class Histogram {
-        private final long[] bounds;
-        private final LongAdder[] counts;
-        private final LongAdder sum = new LongAdder();
-
-        Histogram(long[] bounds) {
-            this.bounds = bounds;
-            this.counts = new LongAdder[bounds.length + 1];
-            for (int i = 0; i < counts.length; i++) {
-                counts[i] = new LongAdder();
-            }
-        }
-
-        void record(long v) {
-            int i = 0;
-            while (i < bounds.length && v > bounds[i]) {
-                i++;
-            }
-            counts[i].increment();
-            sum.add(v);
-        }
-
-        public long[] bounds() {
-            return bounds.clone();
-        }
-
-        /** Observations at or below each bound, then the total (the +Inf bucket). */
-        public long[] cumulative() {
-            long[] out = new long[counts.length];
-            long run = 0;
-            for (int i = 0; i < counts.length; i++) {
-                run += counts[i].sum();
-                out[i] = run;
-            }
-            return out;
-        }
-
-        public long sum() {
-            return sum.sum();
-        }
     }
 }

@@ -1,7 +1,5 @@
 package dev.sessionfilter.store;
 
-import java.util.concurrent.atomic.LongAdder;
-
 /**
  * Durations of Redis commands in fixed buckets (Prometheus style, cumulative when read). Recording is two
  * adds on striped counters, so every command can be timed without contention.
@@ -17,36 +15,18 @@ public final class LatencyHistogram {
         }
     }
 
-    private final LongAdder[] buckets = new LongAdder[BOUNDS.length + 1];
-    private final LongAdder sumNanos = new LongAdder();
-
-    public LatencyHistogram() {
-        for (int i = 0; i < buckets.length; i++) {
-            buckets[i] = new LongAdder();
-        }
-    }
+    private final dev.sessionfilter.internal.Buckets buckets = new dev.sessionfilter.internal.Buckets(BOUNDS_NANOS);
 
     public void record(long nanos) {
-        int i = 0;
-        while (i < BOUNDS_NANOS.length && nanos > BOUNDS_NANOS[i]) {
-            i++;
-        }
-        buckets[i].increment();
-        sumNanos.add(nanos);
+        buckets.record(nanos);
     }
 
     /** Cumulative counts: element i counts durations up to {@code BOUNDS[i]}; the last one counts all. */
     public long[] cumulative() {
-        long[] out = new long[buckets.length];
-        long running = 0;
-        for (int i = 0; i < buckets.length; i++) {
-            running += buckets[i].sum();
-            out[i] = running;
-        }
-        return out;
+        return buckets.cumulative();
     }
 
     public double sumSeconds() {
-        return sumNanos.sum() / 1e9;
+        return buckets.sum() / 1e9;
     }
 }

@@ -9,8 +9,6 @@ import dev.sessionfilter.testing.RedisProcess;
 import dev.sessionfilter.testing.RedisServers;
 import dev.sessionfilter.testing.TestApps;
 import jakarta.servlet.Filter;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletRequestWrapper;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
@@ -104,15 +102,7 @@ class RegistryIT {
     @Test
     void containerLogin_getRemoteUser_isThePrincipal_andARequestWithoutItDoesNotClearIt() {
         try (RedisProcess redis = RedisServers.standalone()) {
-            Filter login = (req, resp, chain) -> {
-                String user = ((HttpServletRequest) req).getHeader("X-Test-User");
-                chain.doFilter(user == null ? req : new HttpServletRequestWrapper((HttpServletRequest) req) {
-                    @Override
-                    public String getRemoteUser() {
-                        return user;
-                    }
-                }, resp);
-            };
+            Filter login = TestApps.remoteUserFromHeader();
             try (EmbeddedTomcat app = new EmbeddedTomcat("/app").param("sessionfilter.redis.url", redis.url())
                     .param("sessionfilter.keyset", TestApps.newKeyset())
                     .filter("login", login, Map.of()).filter("sessions", new SessionFilter(), Map.of())

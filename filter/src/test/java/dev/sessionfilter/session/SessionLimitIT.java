@@ -9,8 +9,6 @@ import dev.sessionfilter.testing.RedisProcess;
 import dev.sessionfilter.testing.RedisServers;
 import dev.sessionfilter.testing.TestApps;
 import jakarta.servlet.Filter;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletRequestWrapper;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
@@ -264,15 +262,7 @@ class SessionLimitIT {
 
     @Test
     void containerLogin_isCheckedAtChangeSessionId_andOneThatNeverCallsIt_atTheEndOfItsRequest() {
-        Filter login = (req, resp, chain) -> {
-            String user = ((HttpServletRequest) req).getHeader("X-Test-User");
-            chain.doFilter(user == null ? req : new HttpServletRequestWrapper((HttpServletRequest) req) {
-                @Override
-                public String getRemoteUser() {
-                    return user;
-                }
-            }, resp);
-        };
+        Filter login = TestApps.remoteUserFromHeader();
         Map<String, String> erin = Map.of("X-Test-User", "erin");
         try (RedisProcess redis = RedisServers.standalone();
              EmbeddedTomcat app = new EmbeddedTomcat("/app").param("sessionfilter.redis.url", redis.url())

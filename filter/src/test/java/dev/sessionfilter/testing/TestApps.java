@@ -29,4 +29,18 @@ public final class TestApps {
                 .servlet("ops", new OpsServlet(), "/ops/*")
                 .errorPage(IllegalStateException.class, "/ops/error-page");
     }
+
+    /** A container login stand-in: {@code getRemoteUser()} answers the request's X-Test-User header. */
+    public static jakarta.servlet.Filter remoteUserFromHeader() {
+        return (req, resp, chain) -> {
+            String user = ((jakarta.servlet.http.HttpServletRequest) req).getHeader("X-Test-User");
+            chain.doFilter(user == null ? req : new jakarta.servlet.http.HttpServletRequestWrapper(
+                    (jakarta.servlet.http.HttpServletRequest) req) {
+                @Override
+                public String getRemoteUser() {
+                    return user;
+                }
+            }, resp);
+        };
+    }
 }
