@@ -86,9 +86,12 @@ final class SessionManagerBean implements javax.management.DynamicMBean {
         m.put("activeSessions", new Attribute("int", "Sessions of this app in Redis, all instances (estimate; -1: unknown)",
                 () -> (int) Math.min(Integer.MAX_VALUE, active())));
         m.put("sessionCounter", new Attribute("long", "Sessions created on this instance", st::created));
-        m.put("expiredSessions", new Attribute("long", "Sessions whose expiry this instance notified", st::expired));
+        m.put("expiredSessions", new Attribute("long", "Sessions whose expiry this instance notified", () -> {
+            var expiry = engine.expiryCounters();
+            return expiry == null ? 0L : expiry.notified();
+        }));
         m.put("rejectedSessions", new Attribute("int", "Logins refused by sessionfilter.maxSessionsPerPrincipal",
-                () -> (int) Math.min(Integer.MAX_VALUE, engine.limitCounters().refused())));
+                () -> (int) Math.min(Integer.MAX_VALUE, st.rejected())));
         m.put("sessionMaxAliveTime", new Attribute("int", "Longest life of a session that ended here, in seconds",
                 () -> (int) Math.min(Integer.MAX_VALUE, st.maxAliveSeconds())));
         m.put("sessionAverageAliveTime", new Attribute("int", "Mean life of the sessions that ended here, in seconds",
@@ -99,7 +102,7 @@ final class SessionManagerBean implements javax.management.DynamicMBean {
         }));
         m.put("invalidatedSessions", new Attribute("long", "Sessions invalidated on this instance", st::invalidated));
         m.put("evictedSessions", new Attribute("long", "Sessions the per-principal limit evicted from this instance",
-                () -> engine.limitCounters().evicted()));
+                st::evicted));
         m.put("maxSessionsPerPrincipal", new Attribute("int", "sessionfilter.maxSessionsPerPrincipal (0: no limit)",
                 () -> engine.config().sessionLimit().max()));
         return m;

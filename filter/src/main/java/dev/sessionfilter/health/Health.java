@@ -124,8 +124,8 @@ public final class Health {
                 data.put("valuesRefused", counts.valuesRefused());
                 data.put("sessionsCreated", engine.stats().created());
                 data.put("sessionsInvalidated", engine.stats().invalidated());
-                data.put("sessionsRejected", engine.limitCounters().refused());
-                data.put("sessionsEvicted", engine.limitCounters().evicted());
+                data.put("sessionsRejected", engine.stats().rejected());
+                data.put("sessionsEvicted", engine.stats().evicted());
                 ExpirySweeper.Counters expiry = engine.expiryCounters();
                 if (expiry != null) {
                     data.put("sessionsExpired", expiry.notified());
@@ -223,7 +223,6 @@ public final class Health {
                     "Attribute values refused: over a size limit or of a type that may not be stored.")
                     .sample("", counts.valuesRefused());
             dev.sessionfilter.session.SessionStats stats = engine.stats();
-            SessionEngine.LimitCounters limit = engine.limitCounters();
             p.metric("sessionfilter_sessions_created_total", "counter", "Sessions created on this instance.")
                     .sample("", stats.created());
             p.metric("sessionfilter_sessions_invalidated_total", "counter",
@@ -232,9 +231,9 @@ public final class Health {
             p.metric("sessionfilter_sessions_imported_total", "counter",
                     "Container sessions copied into ours (sessionfilter.importContainerSessions).").sample("", stats.imported());
             p.metric("sessionfilter_sessions_rejected_total", "counter",
-                    "Logins refused by sessionfilter.maxSessionsPerPrincipal (policy refuse).").sample("", limit.refused());
+                    "Logins refused by sessionfilter.maxSessionsPerPrincipal (policy refuse).").sample("", stats.rejected());
             p.metric("sessionfilter_sessions_evicted_total", "counter",
-                    "Sessions ended by sessionfilter.maxSessionsPerPrincipal (policy evict-oldest).").sample("", limit.evicted());
+                    "Sessions ended by sessionfilter.maxSessionsPerPrincipal (policy evict-oldest).").sample("", stats.evicted());
             p.metric("sessionfilter_session_max_alive_seconds", "gauge",
                     "The longest a session that ended on this instance had lived.").sample("", stats.maxAliveSeconds());
             histogram(p, "sessionfilter_session_size_bytes",

@@ -117,16 +117,7 @@ public final class ClientKeys {
     }
 
     private boolean isTrusted(String ip) {
-        InetAddress a = literal(ip);
-        if (a == null) {
-            return false;
-        }
-        for (Cidr c : trusted) {
-            if (c.contains(a)) {
-                return true;
-            }
-        }
-        return false;
+        return Cidr.any(trusted, ip);
     }
 
     private List<String> forwardedHops(HttpServletRequest req) {
@@ -215,6 +206,34 @@ public final class ClientKeys {
                 return null;
             }
             return bits < 0 || bits > max ? null : new Cidr(a.getAddress(), bits);
+        }
+
+        /** A comma list setting of ranges, each checked (the problem names the setting and an example). */
+        static List<Cidr> list(dev.sessionfilter.config.ConfigReader r, dev.sessionfilter.config.Setting s, String example) {
+            List<Cidr> out = new ArrayList<>();
+            for (String c : r.list(s)) {
+                Cidr cidr = parse(c);
+                if (cidr == null) {
+                    r.fail(s, r.string(s), "a comma list of IP addresses or CIDR ranges (e.g. " + example + ")");
+                    break;
+                }
+                out.add(cidr);
+            }
+            return List.copyOf(out);
+        }
+
+        /** Whether an address literal lies in any of the ranges (false when it is no literal). */
+        static boolean any(List<Cidr> ranges, String ip) {
+            InetAddress a = ranges.isEmpty() ? null : literal(ip);
+            if (a == null) {
+                return false;
+            }
+            for (Cidr c : ranges) {
+                if (c.contains(a)) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         boolean contains(InetAddress a) {

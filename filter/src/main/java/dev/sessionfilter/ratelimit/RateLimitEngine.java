@@ -3,7 +3,6 @@ package dev.sessionfilter.ratelimit;
 import dev.sessionfilter.config.ConfigReader;
 import dev.sessionfilter.config.Setting;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -30,16 +29,8 @@ public record RateLimitEngine(List<Limit> limits, ClientKeys keys, Set<String> m
         } catch (IllegalArgumentException e) {
             r.fail(Setting.RATELIMIT_LIMITS, text, Limit.SYNTAX);
         }
-        List<ClientKeys.Cidr> trusted = new ArrayList<>();
-        for (String c : r.list(Setting.RATELIMIT_TRUSTED_PROXIES)) {
-            ClientKeys.Cidr cidr = ClientKeys.Cidr.parse(c);
-            if (cidr == null) {
-                r.fail(Setting.RATELIMIT_TRUSTED_PROXIES, r.string(Setting.RATELIMIT_TRUSTED_PROXIES),
-                        "a comma list of IP addresses or CIDR ranges (e.g. 10.0.0.0/8, 192.168.1.10, fd00::/8)");
-                break;
-            }
-            trusted.add(cidr);
-        }
+        List<ClientKeys.Cidr> trusted = ClientKeys.Cidr.list(r, Setting.RATELIMIT_TRUSTED_PROXIES,
+                "10.0.0.0/8, 192.168.1.10, fd00::/8");
         ClientKeys.Forwarding forwarding = "Forwarded".equals(r.choice(Setting.RATELIMIT_FORWARDED_HEADER,
                 "X-Forwarded-For", "Forwarded")) ? ClientKeys.Forwarding.FORWARDED : ClientKeys.Forwarding.X_FORWARDED_FOR;
         String keySpec = r.string(Setting.RATELIMIT_KEY);

@@ -4,11 +4,9 @@ import dev.sessionfilter.config.ConfigReader;
 import dev.sessionfilter.config.Setting;
 import jakarta.servlet.http.HttpServletRequest;
 
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -36,16 +34,7 @@ public record RateLimitRules(List<ClientKeys.Cidr> exemptCidrs, Set<String> exem
     public static final int MAX_COST = 1_000_000;
 
     static RateLimitRules read(ConfigReader r) {
-        List<ClientKeys.Cidr> cidrs = new ArrayList<>();
-        for (String c : r.list(Setting.RATELIMIT_EXEMPT_CIDRS)) {
-            ClientKeys.Cidr cidr = ClientKeys.Cidr.parse(c);
-            if (cidr == null) {
-                r.fail(Setting.RATELIMIT_EXEMPT_CIDRS, r.string(Setting.RATELIMIT_EXEMPT_CIDRS),
-                        "a comma list of IP addresses or CIDR ranges (e.g. 10.0.0.0/8, 192.0.2.10)");
-                break;
-            }
-            cidrs.add(cidr);
-        }
+        List<ClientKeys.Cidr> cidrs = ClientKeys.Cidr.list(r, Setting.RATELIMIT_EXEMPT_CIDRS, "10.0.0.0/8, 192.0.2.10");
         Set<String> roles = new LinkedHashSet<>(r.list(Setting.RATELIMIT_EXEMPT_ROLES));
         String header = r.string(Setting.RATELIMIT_EXEMPT_HEADER);
         String secret = r.secret(Setting.RATELIMIT_EXEMPT_SECRET, Setting.RATELIMIT_EXEMPT_SECRET_FILE);
@@ -129,7 +118,7 @@ public record RateLimitRules(List<ClientKeys.Cidr> exemptCidrs, Set<String> exem
         } else if (tierBy != null && !"role".equals(tierBy)) {
             r.fail(Setting.RATELIMIT_TIER_BY, tierBy, "role, or header:NAME for a header your gateway sets");
         }
-        return new RateLimitRules(List.copyOf(cidrs), Set.copyOf(roles), header,
+        return new RateLimitRules(cidrs, Set.copyOf(roles), header,
                 secret == null ? null : secret.getBytes(StandardCharsets.UTF_8), Set.copyOf(statuses), Set.copyOf(classes),
                 cost, meta, java.util.Collections.unmodifiableMap(tiers), tierHeader);
     }
@@ -142,15 +131,8 @@ public record RateLimitRules(List<ClientKeys.Cidr> exemptCidrs, Set<String> exem
                 return true;
             }
         }
-        if (!exemptCidrs.isEmpty()) {
-            InetAddress a = ClientKeys.literal(keys.clientAddress(req));
-            if (a != null) {
-                for (ClientKeys.Cidr c : exemptCidrs) {
-                    if (c.contains(a)) {
-                        return true;
-                    }
-                }
-            }
+        if (!exemptCidrs.isEmpty() && ClientKeys.Cidr.any(exemptCidrs, keys.clientAddress(req))) {
+            return true;
         }
         for (String role : exemptRoles) {
             if (req.isUserInRole(role)) {

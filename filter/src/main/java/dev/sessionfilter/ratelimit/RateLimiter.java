@@ -70,7 +70,7 @@ public final class RateLimiter implements AutoCloseable, RedisMonitor.Listener {
             return;
         }
         if (d.counted() == null) {
-            if (failureMode == FailureMode.LOCAL && !d.quotas().isEmpty()) {
+            if (failureMode == FailureMode.LOCAL) {
                 local.refund(scope, client, limits, cost);
             }
             return;

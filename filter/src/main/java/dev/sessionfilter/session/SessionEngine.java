@@ -57,8 +57,6 @@ public final class SessionEngine {
     final AtomicLong committed = new AtomicLong();
     final AtomicLong refused = new AtomicLong();
     final SessionStats stats = new SessionStats();
-    final AtomicLong limitEvicted = new AtomicLong();
-    final AtomicLong limitRefused = new AtomicLong();
     private final AtomicLong unavailableAnswers = new AtomicLong();
     private final Map<String, AtomicLong> warned = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -235,14 +233,6 @@ public final class SessionEngine {
 
     public SessionStats stats() {
         return stats;
-    }
-
-    /** Logins the per-principal limit refused, and sessions it evicted, on this instance. */
-    public record LimitCounters(long refused, long evicted) {
-    }
-
-    public LimitCounters limitCounters() {
-        return new LimitCounters(limitRefused.get(), limitEvicted.get());
     }
 
     public Counters counters() {
@@ -451,7 +441,7 @@ public final class SessionEngine {
             a = store.admitPrincipal(ns, principal, member, replaced, score, limit.max(),
                     limit.refuse() ? "refuse" : "evict", PENDING_GRACE_MILLIS);
             if (a.outcome() == SessionBackend.Admission.FULL) {
-                limitRefused.incrementAndGet();
+                stats.rejected.increment();
                 throw new dev.sessionfilter.SessionLimitExceededException(limit.max());
             }
             return a.outcome() == SessionBackend.Admission.ADMITTED ? a.members() : null;
@@ -477,7 +467,7 @@ public final class SessionEngine {
                 } else {
                     store.delete(key);
                 }
-                limitEvicted.incrementAndGet();
+                stats.evicted.increment();
             } catch (RuntimeException e) {
                 warnOnce("evict", key, "a session the per-principal limit evicted could not be ended ("
                         + e.getMessage() + "); it ends at its own timeout");

@@ -6,9 +6,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Session figures of one instance, as Tomcat's {@code Manager} keeps them (created, expired, rejected, alive
- * times) plus what a Redis store adds (invalidated, evicted by the limit; size and attribute count of the
- * sessions requests load). Counting only: nothing here reads Redis or decodes a value.
+ * Session figures of one instance, as Tomcat's {@code Manager} keeps them (created, rejected, alive times;
+ * expiries are the sweeper's count) plus what a Redis store adds (invalidated, evicted by the limit; size and
+ * attribute count of the sessions loaded). Counting only: nothing here reads Redis or decodes a value.
  */
 public final class SessionStats {
     /** Upper bounds of the size histogram, in bytes of sealed session data as stored. */
@@ -18,7 +18,8 @@ public final class SessionStats {
 
     final LongAdder created = new LongAdder();
     final LongAdder invalidated = new LongAdder();
-    final LongAdder expired = new LongAdder();
+    final LongAdder rejected = new LongAdder();
+    final LongAdder evicted = new LongAdder();
     final LongAdder imported = new LongAdder();
     private final AtomicLong maxAliveMillis = new AtomicLong();
     private final LongAdder aliveMillis = new LongAdder();
@@ -27,7 +28,9 @@ public final class SessionStats {
     final Buckets attributes = new Buckets(ATTRIBUTE_BOUNDS);
 
     void ended(boolean byExpiry, long aliveMs) {
-        (byExpiry ? expired : invalidated).increment();
+        if (!byExpiry) {
+            invalidated.increment(); // expiries are the sweeper's count: ExpirySweeper.Counters.notified
+        }
         ended.increment();
         aliveMillis.add(Math.max(0, aliveMs));
         maxAliveMillis.accumulateAndGet(aliveMs, Math::max);
@@ -51,9 +54,14 @@ public final class SessionStats {
         return imported.sum();
     }
 
-    /** Sessions whose expiry this instance notified. */
-    public long expired() {
-        return expired.sum();
+    /** Logins refused by {@code sessionfilter.maxSessionsPerPrincipal} (policy refuse). */
+    public long rejected() {
+        return rejected.sum();
+    }
+
+    /** Sessions {@code sessionfilter.maxSessionsPerPrincipal} evicted (policy evict-oldest). */
+    public long evicted() {
+        return evicted.sum();
     }
 
     /** The longest a session that ended here had lived, in seconds (Tomcat's sessionMaxAliveTime). */
